@@ -1,0 +1,162 @@
+"""Typed records passed between the pipeline stages.
+
+load → clean → split → structure → tag → index → search → present.
+Each stage takes and returns these small records, never dicts of dicts, so a reader can
+follow one document from its raw file to a search hit.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+# --- load -----------------------------------------------------------------------------------
+
+@dataclass
+class DocumentMeta:
+    """Metadata a source states outright (front matter, an HTML metadata table).
+
+    Every field is optional; what is set overrides what the parser infers from the text.
+    """
+    title: str | None = None
+    doc_number: str | None = None          # 文号, e.g. 国发〔2017〕35号
+    issuers: list[str] | None = None       # normalised issuing bodies, one per entry
+    date: str | None = None                # YYYY-MM-DD or YYYY-MM
+    doc_type: str | None = None            # 意见 / 方案 / 规划 / 办法 / 纲要 / 通知 / 计划 …
+    themes: list[str] | None = None
+
+
+@dataclass
+class SourceFile:
+    """One corpus file, decoded to text with its physical lines kept."""
+    name: str                   # path relative to the corpus folder, e.g. 科技教育政策文件汇编.txt
+    kind: str                   # "txt" | "md" | "html"
+    encoding: str               # as detected, e.g. utf-8, gb18030
+    text: str                   # decoded text; for md/html the body text, one block per line
+    meta: DocumentMeta = field(default_factory=DocumentMeta)
+
+
+# --- clean ----------------------------------------------------------------------------------
+
+@dataclass
+class Paragraph:
+    """A real paragraph rebuilt from wrapped physical lines, artifacts removed."""
+    text: str                   # cleaned text (normalised punctuation, no wraps)
+    line: int                   # first physical line in the source (1-based), for messages only
+
+
+# --- split ----------------------------------------------------------------------------------
+
+@dataclass
+class DraftDocument:
+    """One document cut out of a source file, with metadata, before its clause tree is built."""
+    source: str
+    title: str
+    doc_number: str
+    issuers: list[str]
+    date: str
+    doc_type: str
+    paragraphs: list[Paragraph]            # body paragraphs (cover notice included, header lines not)
+    meta_overrides: DocumentMeta = field(default_factory=DocumentMeta)
+
+
+# --- structure / tag ------------------------------------------------------------------------
+
+@dataclass
+class Clause:
+    """A citable unit: 第六条, 三、（二）7., a task record, an unnumbered preamble paragraph.
+
+    label + heading + text is the clause's own content as printed (children excluded).
+    """
+    id: str                     # stable path from the document's own numbering: art-6, 3.2.7
+    label: str                  # as printed: 第六条, （三）, 7. ; "" when unnumbered
+    heading: str                # heading sentence, "" when none
+    text: str                   # body text; paragraphs joined by "\n"
+    parent: str | None          # id of the parent clause, None at top level
+    kind: str                   # chapter, article, section, item, task, notice, preamble, box, paragraph
+    fields: dict[str, str] = field(default_factory=dict)   # task records: 牵头院领导 → …
+    themes: list[str] = field(default_factory=list)
+    theme_terms: dict[str, list[str]] = field(default_factory=dict)  # theme → triggering terms
+
+
+@dataclass
+class Document:
+    id: str                     # stable, from metadata (文号 / date / title), unique in the corpus
+    title: str
+    doc_number: str
+    issuers: list[str]
+    date: str
+    doc_type: str
+    source: str
+    clauses: list[Clause]
+    themes: list[str] = field(default_factory=list)
+    theme_terms: dict[str, list[str]] = field(default_factory=dict)
+    aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
+
+
+@dataclass
+class BuildWarning:
+    source: str                 # corpus file name the problem was found in
+    message: str
+
+
+@dataclass
+class Corpus:
+    documents: list[Document]
+    aliases: dict[str, str]     # alias document id → canonical document id
+    warnings: list[BuildWarning]
+
+
+# --- search / present -----------------------------------------------------------------------
+
+@dataclass
+class SearchRequest:
+    q: str = ""
+    issuers: list[str] = field(default_factory=list)
+    years: list[int] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    doc_types: list[str] = field(default_factory=list)
+    date_from: str | None = None            # YYYY, YYYY-MM or YYYY-MM-DD
+    date_to: str | None = None
+    doc_id: str | None = None
+    sort: str = "relevance"                 # "relevance" | "date"
+    page: int = 1
+    per_page: int = 20
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    doc_title: str
+    clause_id: str
+    label: str
+    heading: str
+    breadcrumb: list[str]       # labels+headings of the parent clauses, outermost first
+    text: str
+    snippet: str                # HTML-escaped, matches wrapped in <mark>
+    date: str
+    issuers: list[str]
+    themes: list[str]
+    doc_type: str
+    score: float
+
+
+@dataclass
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]     # "issuer", "year", "theme", "type"
+    terms: list[str] = field(default_factory=list)      # normalised strings that matched, for highlighting
+    expansions: list[str] = field(default_factory=list)  # synonyms the query was widened with
+    partial: bool = False       # True when nothing matched all terms and best partial matches are shown
+    notice: str = ""            # message for the user about how the query was understood
+
+
+class QueryError(ValueError):
+    """A query or parameter the user must fix; the message is shown to them (HTTP 400)."""
