@@ -44,6 +44,14 @@ class Paragraph:
     line: int                   # first physical line in the source (1-based), for messages only
 
 
+@dataclass
+class CleanText:
+    """A source file's paragraphs, and every piece of text cleaning dropped as an artifact."""
+    source: str
+    paragraphs: list[Paragraph]
+    artifacts: list[str]        # page numbers, TOC lines, bookmark tags, markup: for the no-text-lost check
+
+
 # --- split ----------------------------------------------------------------------------------
 
 @dataclass
@@ -55,8 +63,9 @@ class DraftDocument:
     issuers: list[str]
     date: str
     doc_type: str
-    paragraphs: list[Paragraph]            # body paragraphs (cover notice included, header lines not)
-    meta_overrides: DocumentMeta = field(default_factory=DocumentMeta)
+    paragraphs: list[Paragraph]            # body paragraphs of the document proper
+    notice: list[Paragraph] = field(default_factory=list)    # cover notice (印发通知) body, if any
+    consumed: list[Paragraph] = field(default_factory=list)  # read as metadata: header, title, 文号, signature, date
 
 
 # --- structure / tag ------------------------------------------------------------------------
