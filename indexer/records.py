@@ -33,6 +33,7 @@ class SourceFile:
     encoding: str               # as detected, e.g. utf-8, gb18030
     text: str                   # decoded text; for md/html the body text, one block per line
     meta: DocumentMeta = field(default_factory=DocumentMeta)
+    warnings: list[str] = field(default_factory=list)   # problems that did not stop loading (bad front matter)
 
 
 # --- clean ----------------------------------------------------------------------------------
