@@ -1,0 +1,81 @@
+"""Near-duplicate documents: keep one copy, record the others as aliases.
+
+The same document often reaches a corpus twice (standalone and inside a compilation) with tiny
+differences: a cover notice, a wrap-duplicated character, a missing word. Two documents are
+copies when nearly all character shingles of the shorter one occur in the longer one
+(containment, not Jaccard, so a copy that adds a cover notice still matches).
+
+Comparing every pair is quadratic, so each document is only compared in full with the kept
+documents that share most of its sampled shingles (one in SAMPLE_RATE, chosen by checksum so
+that both copies sample the same ones): a copy shares ~90% of them, other documents few.
+"""
+from __future__ import annotations
+
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+from indexer.records import Document
+
+SHINGLE = 5          # characters; long enough that unrelated policy texts rarely share many
+THRESHOLD = 0.9      # containment of the shorter document's shingles in the longer one
+MIN_SIZE_RATIO = 0.5  # an excerpt or a digest quoted in a longer document is not a copy of it
+SAMPLE_RATE = 8      # one shingle in SAMPLE_RATE is used to find candidate copies
+MIN_SAMPLE = 8       # below this a document is too short to sample: compare it with all
+CANDIDATE_SHARE = 0.6  # share of sampled shingles a possible copy has in common (~0.9 expected)
+
+
+@dataclass
+class _Kept:
+    document: Document
+    shingles: set[str]
+    sample_size: int
+
+
+def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str, str]]:
+    """The documents with every near-duplicate folded into one kept copy, and the alias map
+    (alias id → kept id). The kept copy is the one with the most metadata (a 文号, a date,
+    issuers), then the longest text, then the smallest id: the choice never depends on order."""
+    kept: list[_Kept] = []
+    by_sample: dict[str, list[_Kept]] = {}
+    aliases: dict[str, str] = {}
+    for document in sorted(documents, key=_preference):
+        shingles = _shingles(document)
+        sample = {s for s in shingles if zlib.crc32(s.encode()) % SAMPLE_RATE == 0}
+        if len(sample) < MIN_SAMPLE:
+            candidates = kept
+        else:
+            shared = Counter(id(k) for s in sample for k in by_sample.get(s, []))
+            candidates = [k for k in kept if k.sample_size < MIN_SAMPLE
+                          or shared[id(k)] >= CANDIDATE_SHARE * min(len(sample), k.sample_size)]
+        original = next((k.document for k in candidates
+                         if containment(k.shingles, shingles) >= THRESHOLD), None)
+        if original is not None:
+            original.aliases.extend([document.id, *document.aliases])
+            aliases.update(dict.fromkeys([document.id, *document.aliases], original.id))
+            continue
+        entry = _Kept(document, shingles, len(sample))
+        kept.append(entry)
+        for s in sample:
+            by_sample.setdefault(s, []).append(entry)
+    return [k.document for k in kept], aliases
+
+
+def containment(a: set[str], b: set[str]) -> float:
+    """Share of the smaller set's shingles found in the other set; 0 when either is empty or
+    the smaller is less than half the larger."""
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    if not small or len(small) < MIN_SIZE_RATIO * len(large):
+        return 0.0
+    return len(small & large) / len(small)
+
+
+def _shingles(document: Document) -> set[str]:
+    text = "".join("".join(f"{c.label}{c.heading}{c.text}".split()) for c in document.clauses)
+    return {text[i:i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+
+
+def _preference(document: Document) -> tuple:
+    metadata = sum(bool(x) for x in (document.doc_number, document.date, document.issuers))
+    length = sum(len(c.heading) + len(c.text) for c in document.clauses)
+    return (-metadata, -length, document.id)
