@@ -1,0 +1,180 @@
+"""Text analysis shared by the index and the query side.
+
+Matching is defined on *normalised* text: NFKC (full/half width), casefold, traditional →
+simplified, whitespace removed. Whitespace between two Latin letters or digits is kept as one
+space so that "STS Network" stays two words; every other space is a wrap or layout artifact
+(`国发〔2015〕 64 号`, `2017年 1月`) and must not block a match.
+
+Two Whoosh tokenizers read that normalised text:
+- `BigramTokenizer`: overlapping character bigrams, used to find candidate clauses for any
+  substring, however jieba would segment it;
+- `WordTokenizer`: jieba words (search mode, policy user dictionary), used for BM25 ranking.
+Both classes live here, in an importable module, because Whoosh pickles the schema.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from bisect import bisect_left
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+from opencc import OpenCC
+from whoosh.analysis import Token, Tokenizer
+
+_T2S = OpenCC("t2s")
+_LATIN = re.compile(r"[0-9a-z]")
+_LETTER = re.compile(r"[a-z]")
+# A word token must contain a letter, digit or CJK character; punctuation is not ranked.
+_WORDLIKE = re.compile(r"[0-9a-z\u3400-\u9fff\uf900-\ufaff]")
+
+
+class _FoldTable(dict):
+    """char → its NFKC casefolded form without whitespace; "" for whitespace and for a lone
+    surrogate (broken UTF-16 input is not text, and OpenCC cannot encode it). Filled on use,
+    so each distinct character is folded once per process."""
+
+    def __missing__(self, char: str) -> str:
+        folded = "" if "\ud800" <= char <= "\udfff" else \
+            "".join(c for c in unicodedata.normalize("NFKC", char).casefold() if not c.isspace())
+        self[char] = folded
+        return folded
+
+
+_FOLD = _FoldTable()
+
+
+def normalize_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The normalised text and, for each of its characters, the offset of the original
+    character it came from (so highlights found in normalised text land on the original)."""
+    pieces = [_FOLD[c] for c in text]
+    folded = "".join(pieces)
+    offsets = [i for i, piece in enumerate(pieces) for _ in piece]
+    gaps = [i for i, piece in enumerate(pieces) if not piece]
+    if gaps and _LATIN.search(folded):
+        folded, offsets = _keep_latin_spaces(folded, offsets, gaps)
+    simplified = _T2S.convert(folded)
+    if len(simplified) != len(folded):
+        # OpenCC phrase tables may change a length; converting per character keeps the map.
+        simplified = "".join(_T2S.convert(c) or c for c in folded)
+        if len(simplified) != len(folded):
+            simplified = folded
+    return simplified, offsets
+
+
+def _keep_latin_spaces(folded: str, offsets: list[int], gaps: list[int]) -> tuple[str, list[int]]:
+    """Put one space back where a run of whitespace separated two Latin letters or digits."""
+    run_ends = [g for g, after in zip(gaps, [*gaps[1:], None]) if after != g + 1]
+    chars = list(folded)
+    for end in reversed(run_ends):
+        at = bisect_left(offsets, end + 1)     # the first character after the run
+        if 0 < at < len(chars) and _LATIN.match(chars[at - 1]) and _LATIN.match(chars[at]):
+            chars.insert(at, " ")
+            offsets.insert(at, end)
+    return "".join(chars), offsets
+
+
+def normalize(text: str) -> str:
+    """Text as matched: see the module docstring."""
+    return normalize_with_offsets(text)[0]
+
+
+def find_all(haystack: str, needle: str) -> list[tuple[int, int]]:
+    """Spans of `needle` in normalised `haystack` (both normalised).
+
+    A needle that starts or ends with a Latin letter must not continue a longer Latin word
+    (AI in "said"), so such matches are skipped.
+    """
+    if not needle:
+        return []
+    spans = []
+    check_start = bool(_LETTER.match(needle[0]))
+    check_end = bool(_LETTER.match(needle[-1]))
+    start = haystack.find(needle)
+    while start != -1:
+        end = start + len(needle)
+        if not (check_start and start > 0 and _LETTER.match(haystack[start - 1])) and \
+                not (check_end and end < len(haystack) and _LETTER.match(haystack[end])):
+            spans.append((start, end))
+        start = haystack.find(needle, start + 1)
+    return spans
+
+
+def contains(haystack: str, needle: str) -> bool:
+    """True when normalised `needle` occurs in normalised `haystack` (see find_all)."""
+    if needle not in haystack:
+        return False
+    if not (_LETTER.match(needle[0]) or _LETTER.match(needle[-1])):
+        return True
+    return bool(find_all(haystack, needle))
+
+
+def bigrams(text: str) -> list[str]:
+    """Every overlapping bigram of normalised text made of two letters, digits or CJK
+    characters. Bigrams with punctuation or spaces only narrow candidates that are verified
+    anyway, so they are not worth their postings."""
+    return [text[i:i + 2] for i in range(len(text) - 1)
+            if _WORDLIKE.match(text[i]) and _WORDLIKE.match(text[i + 1])]
+
+
+def _segment(text: str) -> list[str]:
+    return [w for w in jieba.cut_for_search(text) if _WORDLIKE.search(w)]
+
+
+@lru_cache(maxsize=8192)
+def _cached_words(text: str) -> tuple[str, ...]:
+    return tuple(_segment(text))
+
+
+def words(text: str) -> list[str]:
+    """jieba words (search mode) of normalised text, punctuation dropped. Short texts repeat
+    (sibling clauses share a context, queries repeat), so they are segmented once."""
+    return _segment(text) if len(text) > 200 else list(_cached_words(text))
+
+
+def _emit(texts, positions: bool, start_pos: int, **kwargs):
+    token = Token(positions=positions, **kwargs)
+    for pos, text in enumerate(texts, start_pos):
+        token.text = text
+        token.boost = 1.0
+        token.stopped = False
+        if positions:
+            token.pos = pos
+        yield token
+
+
+class BigramTokenizer(Tokenizer):
+    """Whoosh tokenizer over normalised text: see `bigrams`."""
+
+    def __call__(self, value, positions=False, start_pos=0, **kwargs):
+        return _emit(bigrams(value), positions, start_pos, **_token_args(kwargs))
+
+
+class WordTokenizer(Tokenizer):
+    """Whoosh tokenizer over normalised text: see `words`."""
+
+    def __call__(self, value, positions=False, start_pos=0, **kwargs):
+        return _emit(words(value), positions, start_pos, **_token_args(kwargs))
+
+
+def _token_args(kwargs: dict) -> dict:
+    return {k: kwargs[k] for k in ("removestops", "mode") if k in kwargs}
+
+
+def configure_jieba(userdict: Path, cache_dir: Path) -> None:
+    """Load the policy user dictionary once per process, cache jieba's prefix dictionary under
+    `cache_dir` (not the system temp dir) and keep jieba's log lines out of the output."""
+    _configure_jieba(str(Path(userdict).resolve()), str(Path(cache_dir).resolve()))
+
+
+@lru_cache(maxsize=None)
+def _configure_jieba(userdict: str, cache_dir: str) -> None:
+    jieba.setLogLevel(logging.WARNING)
+    Path(cache_dir).mkdir(parents=True, exist_ok=True)
+    jieba.dt.tmp_dir = cache_dir
+    jieba.initialize()
+    if Path(userdict).exists():
+        jieba.load_userdict(userdict)
+    _cached_words.cache_clear()     # segmentation may have changed

@@ -1,0 +1,114 @@
+"""Highlighting and snippets: matches are found in normalised text and marked in the original.
+
+A query term is matched on normalised text (full width, case, traditional characters and line
+wrap spaces folded away), so each match is mapped back through the normaliser's offset table to
+the original characters. Overlapping or touching matches are merged, so of 马克 and 马克思 the
+longer string is marked, in one piece.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+
+from indexer.analysis import find_all, normalize_with_offsets
+from indexer.records import Clause, Document
+
+ELLIPSIS = "…"
+
+
+def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Merged (start, end) spans of the original `text` covered by any normalised term."""
+    normalized, offsets = normalize_with_offsets(text)
+    spans = sorted(span for term in set(terms) for span in find_all(normalized, term))
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [(offsets[start], offsets[end - 1] + 1) for start, end in merged]
+
+
+def _render(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
+    """HTML of text[lo:hi] with the parts of `spans` inside it wrapped in <mark>."""
+    out, at = [], lo
+    for start, end in spans:
+        start, end = max(start, lo), min(end, hi)
+        if start >= end:
+            continue
+        out += [escape(text[at:start]), "<mark>", escape(text[start:end]), "</mark>"]
+        at = end
+    out.append(escape(text[at:hi]))
+    return "".join(out)
+
+
+def highlight(text: str, terms: list[str]) -> str:
+    """The whole text, HTML-escaped, every match of the normalised `terms` in <mark>."""
+    return _render(text, match_spans(text, terms), 0, len(text))
+
+
+def snippet(text: str, terms: list[str], width: int = 120) -> str:
+    """About `width` characters of text around its first match, HTML-escaped, matches in <mark>
+    (the start of the text when nothing matches); … marks a cut."""
+    spans = match_spans(text, terms) if terms else []
+    if len(text) <= width:
+        lo, hi = 0, len(text)
+    else:
+        first = spans[0][0] if spans else 0
+        lo = max(0, min(first - width // 3, len(text) - width))
+        hi = lo + width
+    html = _render(text, spans, lo, hi)
+    return (ELLIPSIS if lo > 0 else "") + html + (ELLIPSIS if hi < len(text) else "")
+
+
+# --- clause pages: where a clause sits in its document, and how to cite it --------------------
+
+@dataclass
+class OutlineEntry:
+    """A clause in reading order, with its parent clauses outermost first."""
+    clause: Clause
+    ancestors: list[Clause]
+
+    @property
+    def depth(self) -> int:
+        return len(self.ancestors)
+
+    @property
+    def title(self) -> str:
+        return clause_title(self.clause)
+
+
+def outline(doc: Document) -> list[OutlineEntry]:
+    """Every clause of `doc` in reading order with its ancestors (for breadcrumbs and indents)."""
+    by_id = {c.id: c for c in doc.clauses}
+    entries = []
+    for clause in doc.clauses:
+        ancestors, parent = [], clause.parent
+        while parent in by_id and len(ancestors) < len(by_id):   # the bound guards a parent cycle
+            ancestors.insert(0, by_id[parent])
+            parent = by_id[parent].parent
+        entries.append(OutlineEntry(clause, ancestors))
+    return entries
+
+
+def clause_title(clause: Clause) -> str:
+    """Label and heading as printed: 三、主要改革发展举措, （二）加强基础研究, 第六条 总则, 7. 完善…
+
+    A label that ends in its own punctuation (、 or a bracket) runs straight into the heading."""
+    if not (clause.label and clause.heading):
+        return clause.label or clause.heading
+    gap = "" if clause.label[-1] in "、）)" else " "
+    return clause.label + gap + clause.heading
+
+
+def citation(doc: Document, clause: Clause) -> str:
+    """A GB/T 7714-style reference to one clause: `issuer. title: 文号 [S/OL]. date. label path`.
+
+    The label path is the printed labels from the outermost section down (三、（二）7.), the way
+    a reader writes the position of a clause; an unnumbered clause is cited by its parent's path.
+    """
+    entry = next(e for e in outline(doc) if e.clause.id == clause.id)
+    labels = "".join(c.label for c in [*entry.ancestors, clause] if c.label)
+    issuers = ", ".join(doc.issuers) or "佚名"
+    title = f"{doc.title}: {doc.doc_number}" if doc.doc_number else doc.title
+    return ". ".join(p for p in (issuers, f"{title} [S/OL]", doc.date, labels) if p)

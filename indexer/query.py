@@ -1,0 +1,139 @@
+"""The query language researchers type, parsed into normalised terms.
+
+    基础研究 人才            both terms (AND)
+    "人工智能" / “…” / 「…」  exact string after normalisation, no synonym expansion
+    -军民融合                exclude clauses containing the term
+    双一流 OR 一流学科 (or |) either term
+    ( )  * and other search-engine syntax characters are tolerated and ignored.
+
+Every term is a string matched as a substring of normalised clause text (see analysis.py);
+unquoted terms are later widened with their synonyms. Nothing here raises except QueryError.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import jieba
+
+from indexer.analysis import normalize
+from indexer.records import QueryError
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+
+# Words that carry no content in a question typed as a sentence: question words, particles,
+# prepositions, auxiliaries. Used only when a sentence does not match as a string.
+STOPWORDS = frozenset("""
+谁 什么 如何 怎么 怎样 怎么样 哪些 哪个 哪里 哪儿 哪 为什么 为何 何时 多少 几 是否 是不是 有没有 能否 可否 请问
+吗 呢 吧 啊 呀 么 的 地 得 了 着 过 之 所 由 被 把 将 对 对于 关于 在 于 从 向 和 与 及 以及 或 或者 跟 同
+是 有 要 会 能 可以 应 应该 需要 该 这 那 这些 那些 其 哪方面 一些 一个 有关 相关 方面 问题 规定 怎么办
+""".split())
+
+_QUOTES = {'"': '"', "“": "”", "「": "」", "”": "”"}
+_OR_WORDS = {"OR", "|", "｜"}
+# Characters that are query syntax elsewhere; here they only decorate terms. Full-width
+# brackets stay: （一） is text.
+_SYNTAX = re.compile(r"[()*?？!！+＋~^:：\[\]{}]+")
+_PUNCT_ONLY = re.compile(r"^[\W_]+$")
+
+
+@dataclass
+class Term:
+    text: str                  # normalised, as matched
+    typed: str                 # as the user typed it (for messages)
+    quoted: bool = False
+
+
+@dataclass
+class ParsedQuery:
+    groups: list[list[Term]] = field(default_factory=list)   # AND of groups, OR inside a group
+    excluded: list[Term] = field(default_factory=list)
+
+    def sentence(self) -> Term | None:
+        """The single unquoted term when the query is one unspaced run (maybe a question)."""
+        if len(self.groups) == 1 and len(self.groups[0]) == 1 and not self.excluded:
+            term = self.groups[0][0]
+            return None if term.quoted else term
+        return None
+
+
+def _clean(q: str) -> str:
+    # Control and format characters (including zero-width ones) and lone surrogates act as spaces.
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Zl", "Zp") else c
+                   for c in q)
+
+
+def _raw_tokens(q: str) -> list[tuple[str, bool, bool]]:
+    """(text, quoted, negated) tokens; an unclosed quote runs to the end of the query."""
+    tokens = []
+    i = 0
+    while i < len(q):
+        c = q[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c in "|｜":
+            tokens.append(("|", False, False))
+            i += 1
+            continue
+        negated = c in "-－" and i + 1 < len(q) and not q[i + 1].isspace()
+        if negated:
+            i += 1
+            c = q[i]
+        if c in _QUOTES:
+            close = q.find(_QUOTES[c], i + 1)
+            end = len(q) if close == -1 else close
+            tokens.append((q[i + 1:end], True, negated))
+            i = end + 1
+            continue
+        j = i
+        while j < len(q) and not q[j].isspace() and q[j] not in "|｜" \
+                and not (j > i and q[j] in _QUOTES):
+            j += 1
+        tokens.append((q[i:j], False, negated))
+        i = j
+    return tokens
+
+
+def parse(q: str) -> ParsedQuery:
+    """Parse a typed query; raises QueryError when it is too long or has too many terms."""
+    q = _clean(q or "").strip()
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"查询过长（最多 {MAX_QUERY_CHARS} 个字符）。"
+                         f" Query too long (at most {MAX_QUERY_CHARS} characters).")
+    parsed = ParsedQuery()
+    join_next = False
+    for text, quoted, negated in _raw_tokens(q):
+        if not quoted and text in _OR_WORDS:
+            join_next = bool(parsed.groups)
+            continue
+        typed = text.strip() if quoted else _SYNTAX.sub("", text).lstrip("-－")
+        norm = normalize(typed)
+        if not norm or (not quoted and _PUNCT_ONLY.match(norm)):
+            continue
+        term = Term(text=norm, typed=typed, quoted=quoted)
+        if negated:
+            parsed.excluded.append(term)
+        elif join_next:
+            parsed.groups[-1].append(term)
+        else:
+            parsed.groups.append([term])
+        join_next = False
+    count = sum(len(g) for g in parsed.groups) + len(parsed.excluded)
+    if count > MAX_TERMS:
+        raise QueryError(f"查询词过多（最多 {MAX_TERMS} 个）。"
+                         f" Too many search terms (at most {MAX_TERMS}).")
+    return parsed
+
+
+def sentence_words(sentence: str) -> list[str]:
+    """Content words of a query typed as a sentence: jieba words minus STOPWORDS and
+    punctuation, normalised, in order, without repeats."""
+    found: list[str] = []
+    for word in jieba.cut(sentence):
+        norm = normalize(word)
+        if norm and norm not in STOPWORDS and not _PUNCT_ONLY.match(norm) and norm not in found:
+            found.append(norm)
+    return found
