@@ -1,0 +1,172 @@
+"""Query-string parameters ↔ SearchRequest, for the search page, the JSON API and the CSV export.
+
+All of a search's state lives in its URL, so the same parsing serves a bookmarked page, a
+researcher's script and the export; every bad value becomes a QueryError (HTTP 400) that names
+the parameter, never a traceback. Flask-free: the views pass `request.args.to_dict(flat=False)`.
+"""
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date
+
+from indexer.aliases import AliasTable
+from indexer.records import QueryError, SearchRequest
+
+MAX_QUERY_CHARS = 200
+MAX_PAGE = 1000
+MAX_PER_PAGE = 100
+SORTS = ("relevance", "date")
+
+# URL parameter of each facet → the SearchRequest field holding its selected values.
+FACET_FIELDS = {"issuer": "issuers", "year": "years", "theme": "themes", "type": "doc_types"}
+FACET_LABELS = {"issuer": "发文机关", "year": "年份", "theme": "主题", "type": "文种"}
+MAX_SUGGESTIONS = 8
+
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_YEAR = re.compile(r"\d{4}")
+
+
+def request_from_args(args: Mapping[str, list[str]]) -> SearchRequest:
+    """The SearchRequest a query string asks for; raises QueryError naming the bad parameter.
+
+    Empty values count as absent, because an HTML form submits its empty fields too.
+    """
+    def values(name: str) -> list[str]:
+        return [v.strip() for v in args.get(name, []) if v.strip()]
+
+    def single(name: str) -> str | None:
+        found = values(name)
+        if len(found) > 1:
+            raise QueryError(f"参数 {name} 只能给一次（收到 {len(found)} 个值）")
+        return found[0] if found else None
+
+    q = single("q") or ""
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"查询词过长：最多 {MAX_QUERY_CHARS} 个字符")
+    date_from = _checked_date("from", single("from"))
+    date_to = _checked_date("to", single("to"))
+    if date_from and date_to and _first_day(date_from) > _last_day(date_to):
+        raise QueryError(f"起始日期 from={date_from} 晚于截止日期 to={date_to}")
+    sort = single("sort") or "relevance"
+    if sort not in SORTS:
+        raise QueryError(f"参数 sort 只能是 {' 或 '.join(SORTS)}，收到 {sort!r}")
+    return SearchRequest(
+        q=q,
+        issuers=_unique(values("issuer")),
+        years=_unique([_checked_year(v) for v in values("year")]),
+        themes=_unique(values("theme")),
+        doc_types=_unique(values("type")),
+        date_from=date_from,
+        date_to=date_to,
+        doc_id=single("doc"),
+        sort=sort,
+        page=_bounded_int("page", single("page"), 1, 1, MAX_PAGE),
+        per_page=_bounded_int("per_page", single("per_page"), SearchRequest.per_page, 1, MAX_PER_PAGE),
+    )
+
+
+def args_from_request(req: SearchRequest) -> list[tuple[str, str]]:
+    """The query-string pairs that reproduce `req`, defaults left out so URLs stay short."""
+    pairs: list[tuple[str, str]] = []
+    if req.q:
+        pairs.append(("q", req.q))
+    for name, attr in FACET_FIELDS.items():
+        pairs.extend((name, str(v)) for v in getattr(req, attr))
+    for name, value in (("from", req.date_from), ("to", req.date_to), ("doc", req.doc_id)):
+        if value:
+            pairs.append((name, value))
+    if req.sort != "relevance":
+        pairs.append(("sort", req.sort))
+    if req.per_page != SearchRequest.per_page:
+        pairs.append(("per_page", str(req.per_page)))
+    if req.page != 1:
+        pairs.append(("page", str(req.page)))
+    return pairs
+
+
+def is_selected(req: SearchRequest, facet: str, value: str) -> bool:
+    return value in [str(v) for v in getattr(req, FACET_FIELDS[facet])]
+
+
+def toggled(req: SearchRequest, facet: str, value: str) -> SearchRequest:
+    """`req` with one facet value added, or removed when already selected; back to page 1."""
+    attr = FACET_FIELDS[facet]
+    current = getattr(req, attr)
+    if is_selected(req, facet, value):
+        chosen = [v for v in current if str(v) != value]
+    else:
+        chosen = [*current, int(value) if facet == "year" else value]
+    return replace(req, **{attr: chosen}, page=1)
+
+
+def suggestions(req: SearchRequest, aliases: AliasTable) -> list[tuple[str, SearchRequest]]:
+    """Other searches worth trying when `req` found nothing, each with the words to show:
+    without one of its filters, with another name of a term it contains, one word at a time."""
+    found = [(f"去掉筛选 {FACET_LABELS[name]}：{value}", toggled(req, name, str(value)))
+             for name, attr in FACET_FIELDS.items() for value in getattr(req, attr)]
+    if req.date_from or req.date_to:
+        found.append(("去掉日期范围", replace(req, date_from=None, date_to=None, page=1)))
+    if req.doc_id:
+        found.append(("在全部文件中搜索", replace(req, doc_id=None, page=1)))
+    groups = [[c, *others] for table in (aliases.issuers, aliases.synonyms)
+              for c, others in table.items()]
+    for group in groups:
+        for name in (n for n in group if n in req.q):
+            found.extend((f"换成同义词：{other}", replace(req, q=req.q.replace(name, other), page=1))
+                         for other in group if other != name and other not in req.q)
+    words = req.q.split()
+    if len(words) > 1:
+        found.extend((f"只搜「{word}」", replace(req, q=word, page=1)) for word in words)
+    return found[:MAX_SUGGESTIONS]
+
+
+def _unique(items: list) -> list:
+    return list(dict.fromkeys(items))
+
+
+def _bounded_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+    if raw is None:
+        return default
+    if not re.fullmatch(r"[+-]?\d{1,9}", raw):
+        raise QueryError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到 {raw!r}")
+    number = int(raw)
+    if not low <= number <= high:
+        raise QueryError(f"参数 {name} 必须在 {low} 到 {high} 之间，收到 {number}")
+    return number
+
+
+def _checked_year(raw: str) -> int:
+    if not _YEAR.fullmatch(raw):
+        raise QueryError(f"参数 year 必须是四位年份，如 2017，收到 {raw!r}")
+    return int(raw)
+
+
+def _checked_date(name: str, raw: str | None) -> str | None:
+    """A YYYY, YYYY-MM or YYYY-MM-DD that names a real period, written with zero padding."""
+    if raw is None:
+        return None
+    match = _PARTIAL_DATE.fullmatch(unicodedata.normalize("NFKC", raw))  # full-width digits too
+    if not match:
+        raise QueryError(f"参数 {name} 的格式应为 YYYY、YYYY-MM 或 YYYY-MM-DD，收到 {raw!r}")
+    year, month, day = (int(p) if p else None for p in match.groups())
+    try:
+        date(year, month or 1, day or 1)
+    except ValueError:
+        raise QueryError(f"参数 {name} 不是有效日期：{raw!r}") from None
+    return "-".join([f"{year:04d}"] + [f"{p:02d}" for p in (month, day) if p])
+
+
+def _first_day(value: str) -> date:
+    parts = [int(p) for p in value.split("-")]
+    return date(parts[0], *(parts[1:] + [1, 1])[:2])
+
+
+def _last_day(value: str) -> date:
+    parts = [int(p) for p in value.split("-")]
+    year, month = parts[0], parts[1] if len(parts) > 1 else 12
+    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
+    return date(year, month, day)

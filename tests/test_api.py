@@ -1,0 +1,252 @@
+"""The JSON and CSV API (Flask test client) against the real built index and a hostile corpus."""
+from __future__ import annotations
+
+import csv
+import io
+from urllib.parse import quote, urlsplit
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app import SECURITY_HEADERS, create_app
+from site_server import build_hostile_index
+
+HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "breadcrumb", "text", "snippet", "url",
+            "date", "issuers", "themes", "score"}
+FACETS = ("issuer", "year", "theme", "type")
+QUERY = "基础研究"
+
+
+@pytest.fixture(scope="module")
+def client(built_index):
+    return create_app(index_dir=built_index).test_client()
+
+
+def get_json(client, url, status=200):
+    response = client.get(url)
+    assert response.status_code == status, (url, response.get_data(as_text=True)[:300])
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def search(client, **params):
+    query = "&".join(f"{k}={quote(str(v))}" for k, vs in params.items()
+                     for v in (vs if isinstance(vs, list) else [vs]))
+    return get_json(client, f"/api/search?{query}")
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+# --- /api/search ---------------------------------------------------------------------------
+
+def test_search_answers_in_the_documented_shape(client):
+    data = search(client, q=QUERY)
+    assert {"query", "total", "page", "per_page", "hits", "facets"} <= data.keys()
+    assert data["query"] == QUERY and data["page"] == 1 and data["per_page"] == 20
+    assert data["total"] > 20 and len(data["hits"]) == 20
+    for hit in data["hits"]:
+        assert HIT_KEYS <= hit.keys()
+        assert "<mark>" in hit["snippet"] or QUERY in hit["text"] + "".join(hit["breadcrumb"])
+        assert isinstance(hit["breadcrumb"], list) and isinstance(hit["issuers"], list)
+    assert set(data["facets"]) == set(FACETS)
+    for values in data["facets"].values():
+        assert values and all(set(v) == {"value", "count"} and v["count"] > 0 for v in values)
+
+
+def test_hit_urls_are_clause_permalinks_that_resolve(client):
+    for hit in search(client, q=QUERY, per_page=5)["hits"]:
+        assert urlsplit(hit["url"]).path == f"/d/{hit['doc_id']}/{hit['clause_id']}"
+        assert client.get(path_of(hit["url"])).status_code == 200
+
+
+@pytest.mark.parametrize("facet", FACETS)
+def test_each_facet_filters_to_its_count(client, facet):
+    """Selecting a facet value gives exactly the number of clauses its count promised."""
+    value = search(client, q=QUERY)["facets"][facet][0]
+    data = search(client, q=QUERY, per_page=100, **{facet: value["value"]})
+    assert data["total"] == value["count"]
+    for hit in data["hits"]:
+        if facet == "issuer":
+            assert value["value"] in hit["issuers"]
+        elif facet == "year":
+            assert hit["date"].startswith(value["value"])
+        elif facet == "theme":
+            assert value["value"] in hit["themes"]
+
+
+def test_repeated_issuers_widen_the_search(client):
+    issuers = [v["value"] for v in search(client, q=QUERY)["facets"]["issuer"][:2]]
+    one = search(client, q=QUERY, issuer=issuers[0])["total"]
+    both = search(client, q=QUERY, issuer=issuers)["total"]
+    assert both >= one and all(set(h["issuers"]) & set(issuers)
+                               for h in search(client, q=QUERY, issuer=issuers)["hits"])
+
+
+def test_pages_do_not_overlap_and_cover_the_total(client):
+    total = search(client, q=QUERY)["total"]
+    seen = []
+    for page in range(1, total // 10 + 2):
+        seen += [(h["doc_id"], h["clause_id"]) for h in search(client, q=QUERY, page=page, per_page=10)["hits"]]
+    assert len(seen) == len(set(seen)) == total
+
+
+def test_sort_by_date_puts_newest_first(client):
+    dates = [h["date"] for h in search(client, q=QUERY, sort="date", per_page=100)["hits"]]
+    assert dates == sorted(dates, reverse=True) and len(set(dates)) > 1
+
+
+def test_date_range_keeps_only_documents_inside_it(client):
+    data = search(client, q=QUERY, per_page=100, **{"from": "2017-06", "to": "2018-01-31"})
+    assert data["total"] > 0
+    assert all("2017-06" <= h["date"][:7] <= "2018-01" for h in data["hits"])
+
+
+@pytest.mark.parametrize("query", [
+    "page=0", "page=-1", "page=abc", "page=99999999999999999999", "page=1001", "page=1&page=2",
+    "per_page=0", "per_page=10000", "per_page=-5", "year=abc", "year=20170",
+    "from=2020&to=2019", "from=2017-13", "to=2017-02-30", "from=abc", "sort=random",
+    "q=" + "字" * 201,
+])
+@pytest.mark.parametrize("endpoint", ["/api/search", "/api/search.csv"])
+def test_invalid_parameters_are_400_json(client, endpoint, query):
+    response = client.get(f"{endpoint}?q={quote(QUERY)}&{query}" if not query.startswith("q=")
+                          else f"{endpoint}?{query}")
+    assert response.status_code == 400
+    assert response.mimetype == "application/json"
+    assert response.get_json()["error"].strip()
+
+
+def test_unparseable_query_syntax_is_never_a_500(client):
+    for q in ['"', '"基础', "(", "AND", "-", "*", "基础 OR", "NOT 人才", "\\", "%", "?"]:
+        response = client.get(f"/api/search?q={quote(q)}")
+        assert response.status_code in (200, 400), q
+        if response.status_code == 400:
+            assert response.get_json()["error"]
+
+
+def test_no_match_is_an_empty_result_not_an_error(client):
+    data = search(client, q="xyzzyplugh")
+    assert data["total"] == 0 and data["hits"] == [] and set(data["facets"]) == set(FACETS)
+
+
+# --- /api/search.csv --------------------------------------------------------------------------
+
+def test_csv_export_has_bom_header_and_every_result(client):
+    total = search(client, q=QUERY)["total"]
+    assert total > 100 / 5     # more than one page, so "all" is really tested
+    response = client.get(f"/api/search.csv?q={quote(QUERY)}&per_page=5&page=2")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == total
+    assert {"doc_id", "doc_title", "clause_id", "label", "breadcrumb", "text", "url", "date",
+            "issuers"} <= rows[0].keys()
+    assert [r["rank"] for r in rows[:3]] == ["1", "2", "3"]
+    assert all(QUERY in r["text"] + r["heading"] + r["label"] for r in rows)
+
+
+def test_csv_of_a_filtered_search_matches_the_json_total(client):
+    data = search(client, q=QUERY, year="2017")
+    response = client.get(f"/api/search.csv?q={quote(QUERY)}&year=2017")
+    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert len(rows) == data["total"] and all(r["date"].startswith("2017") for r in rows)
+
+
+# --- /api/documents -----------------------------------------------------------------------------
+
+def test_documents_list_every_document_with_its_url(client):
+    documents = get_json(client, "/api/documents")["documents"]
+    assert len(documents) >= 20
+    for doc in documents:
+        assert {"id", "title", "doc_number", "issuers", "date", "doc_type", "themes", "url"} <= doc.keys()
+        assert urlsplit(doc["url"]).path == f"/d/{doc['id']}"
+
+
+def test_document_detail_has_metadata_and_clause_urls(client):
+    for doc in get_json(client, "/api/documents")["documents"]:
+        detail = get_json(client, f"/api/documents/{quote(doc['id'])}")
+        assert detail["title"] == doc["title"] and len(detail["clauses"]) == doc["clause_count"] > 0
+        for clause in detail["clauses"]:
+            assert urlsplit(clause["url"]).path == f"/d/{doc['id']}/{clause['id']}"
+            assert {"label", "heading", "text", "parent", "kind"} <= clause.keys()
+    first = get_json(client, "/api/documents")["documents"][0]
+    some_clause = get_json(client, f"/api/documents/{first['id']}")["clauses"][-1]
+    assert client.get(path_of(some_clause["url"])).status_code == 200
+
+
+def test_alias_document_id_redirects_to_the_canonical_one(client):
+    documents = get_json(client, "/api/documents")["documents"]
+    with_alias = [d for d in documents if d["aliases"]]
+    assert with_alias, "the seed corpus holds a duplicate copy (the 2017 基地 plan)"
+    doc = with_alias[0]
+    response = client.get(f"/api/documents/{doc['aliases'][0]}")
+    assert response.status_code == 301
+    assert urlsplit(response.headers["Location"]).path == f"/api/documents/{doc['id']}"
+
+
+@pytest.mark.parametrize("url", ["/api/documents/no-such-document", "/api/no-such-endpoint",
+                                 "/api/documents/%3Cscript%3E"])
+def test_unknown_api_urls_are_404_json(client, url):
+    assert get_json(client, url, status=404)["error"]
+    assert "<script" not in client.get(url).get_data(as_text=True)
+
+
+def test_wrong_method_is_405_json(client):
+    response = client.post("/api/search?q=x")
+    assert response.status_code == 405 and response.get_json()["error"]
+
+
+# --- headers and escaping -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", ["/api/search?q=x", "/api/search?page=0", "/api/search.csv?q=x",
+                                 "/api/documents", "/api/nothing", "/", "/static/site.css"])
+def test_security_headers_on_every_response(client, url):
+    response = client.get(url)
+    for name, value in SECURITY_HEADERS.items():
+        assert response.headers.get(name) == value, (url, name)
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
+
+
+@pytest.fixture(scope="module")
+def hostile_client(tmp_path_factory):
+    return create_app(index_dir=build_hostile_index(tmp_path_factory.mktemp("hostile"))).test_client()
+
+
+def test_markup_in_the_corpus_never_reaches_json_as_markup(hostile_client):
+    for url in ("/api/documents", "/api/search?q=" + quote("测试"), "/api/search?q=alert"):
+        response = hostile_client.get(url)
+        assert response.status_code == 200
+        raw = response.get_data(as_text=True)
+        assert "<script" not in raw and "<img" not in raw, url
+    hits = hostile_client.get("/api/search?q=alert").get_json()["hits"]
+    assert hits and any("<script>alert(1)</script>" in h["heading"] + h["text"] for h in hits), \
+        "the data itself is kept: only its encoding on the wire is escaped"
+    assert all("<script" not in h["snippet"] for h in hits)
+    doc_id = hostile_client.get("/api/documents").get_json()["documents"][0]["id"]
+    detail = hostile_client.get(f"/api/documents/{doc_id}")
+    assert "<script" not in detail.get_data(as_text=True)
+    assert "<script>" in detail.get_json()["title"]
+
+
+NAMES = ["q", "issuer", "year", "theme", "type", "from", "to", "sort", "page", "per_page", "doc", "x"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(NAMES), st.text(max_size=12)), max_size=5))
+def test_any_query_string_is_answered_never_crashed(client, pairs):
+    response = client.get("/api/search", query_string=pairs)
+    assert response.status_code in (200, 400), (pairs, response.get_data(as_text=True)[:200])
+    assert response.is_json
+    page = client.get("/", query_string=pairs)
+    assert page.status_code in (200, 400), pairs
+
+
+@pytest.mark.parametrize("url", ["/d/%00", "/d/..", "/d/x/%00", "/api/documents/%00",
+                                 "/d/%E2%80%AE", "/?q=%00", "/?q=%ff%fe", "/d/%20"])
+def test_odd_urls_are_never_a_500(client, url):
+    assert client.get(url).status_code in (200, 301, 400, 404)
