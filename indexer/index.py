@@ -231,7 +231,9 @@ def _warnings_by_file(corpus: Corpus) -> dict[str, list[str]]:
 
 def _switch_current(index_dir: Path, version: Path) -> None:
     # A relative link keeps the index folder movable; os.replace makes the switch atomic.
-    temp = index_dir / f"current.{os.getpid()}.tmp"
+    # One fixed temp name (the caller holds the build lock): the link a killed publish left
+    # behind is simply replaced by the next one.
+    temp = index_dir / "current.tmp"
     if temp.is_symlink() or temp.exists():
         temp.unlink()
     os.symlink(version.relative_to(index_dir), temp)

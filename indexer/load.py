@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import datetime
+import os
 import re
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from indexer.records import BuildWarning, DocumentMeta, SourceFile
 
 KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
 CONFIG_FOLDER = "config"
+# The largest seed file (a 17-document compilation) is 0.4 MB. A file fifty times that is not a
+# policy document but an accident, and parsing it in full would stall every rebuild.
+MAX_FILE_MB = float(os.environ.get("CESOU_MAX_FILE_MB", "10"))
 
 
 class LoadError(Exception):
@@ -212,6 +216,10 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
         raise LoadError(name, f"unsupported file type {path.suffix or '(none)'!r} "
                         f"(supported: {', '.join(sorted(KINDS))})")
     try:
+        size_mb = path.stat().st_size / 2**20
+        if size_mb > MAX_FILE_MB:
+            raise LoadError(name, f"too large ({size_mb:.1f} MB; the limit is {MAX_FILE_MB:g} MB, "
+                            "set CESOU_MAX_FILE_MB to raise it)")
         data = path.read_bytes()
     except OSError as error:
         raise LoadError(name, f"cannot read ({error.strerror})") from None
