@@ -6,7 +6,7 @@ from a file name or a position in a file, so it survives renaming files and addi
 - with a 文号: pinyin initials of the agency code, the year, the number
   (国发〔2017〕35号 → gf-2017-35, 国科发基〔2017〕322号 → gkfj-2017-322);
 - without: the date, pinyin initials of the title's first characters, and of the type
-  (2014-07-07 “率先行动”计划暨全面深化改革纲要 → 2014-07-07-sxxdjhjq-gy).
+  (2014-07-07 中国科学院“率先行动”计划暨全面深化改革纲要 → 2014-07-07-zgkxysxx-gy).
 
 Two documents with the same id are told apart by sorting them on their metadata and text:
 the first keeps the id, the others get -2, -3 … in that order.

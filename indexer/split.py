@@ -89,6 +89,7 @@ class _Piece:
     title_printed: bool = True          # False when the title had to be made up from body text
     doc_number: str = ""
     header_issuers: list[str] = field(default_factory=list)
+    header_text: str = ""
     signature_issuers: list[str] = field(default_factory=list)
     date: str = ""
     adoption_date: str = ""
@@ -182,6 +183,7 @@ def _read_head(chunk: list[Paragraph], piece: _Piece, aliases: AliasTable) -> in
             pass
         elif (names := issuer_list(text, aliases)) is not None:
             piece.header_issuers = names
+            piece.header_text = text
         else:
             break
         piece.head.append(chunk[i])
@@ -297,10 +299,21 @@ def _published_document(notice: _Piece, published: _Piece, source: str,
     )
 
 
+def _title_starts_in_header(piece: _Piece) -> bool:
+    """A single body's name alone above the title, with no signature that it would repeat, is the
+    title's first printed line (中国科学院 / “率先行动”计划…纲要). Compilation headers list several
+    bodies or end in 等, and a signed document's header only repeats its signature."""
+    return (not piece.signature_issuers and len(piece.header_issuers) == 1
+            and piece.header_text == piece.header_issuers[0]
+            and not simplified(piece.title).startswith("关于"))
+
+
 def _document(piece: _Piece, source: str, aliases: AliasTable) -> DraftDocument:
     title = piece.title
     fused_issuers, rest = title_issuers(title, aliases)
-    if fused_issuers and rest and not simplified(rest).startswith("关于"):
+    if _title_starts_in_header(piece):
+        title = piece.header_text + title
+    elif fused_issuers and rest and not simplified(rest).startswith("关于"):
         title = rest
     return DraftDocument(
         source=source,

@@ -38,8 +38,8 @@ def test_id_from_doc_number(doc_number, expected):
 
 
 def test_id_without_doc_number_is_date_title_initials_and_type():
-    assert document_id("“率先行动”计划暨全面深化改革纲要", "", "2014-07-07", "纲要") \
-        == "2014-07-07-sxxdjhjq-gy"
+    assert document_id("中国科学院“率先行动”计划暨全面深化改革纲要", "", "2014-07-07", "纲要") \
+        == "2014-07-07-zgkxysxx-gy"
     assert document_id("关于加强和改进中外人文交流工作的若干意见", "", "2017-12", "意见") \
         == "2017-12-jqhgjzwr-yj"
     assert document_id("无日期的说明", "", "", "其他") == "nd-wrqdsm-qt"

@@ -61,7 +61,7 @@ def test_export_to_stdout_round_trips(capsys, tmp_path, corpus_dir):
     assert code == 0
     [line] = out.splitlines()
     document = json.loads(line)
-    assert document["title"] == "“率先行动”计划暨全面深化改革纲要"
+    assert document["title"] == "中国科学院“率先行动”计划暨全面深化改革纲要"
     assert document["date"] == "2014-07-07"
 
 
@@ -77,7 +77,7 @@ def test_bad_files_are_reported_by_name_and_the_rest_still_builds(capsys, tmp_pa
     warnings = out.split("warnings:")[1]
     assert "乱码.txt" in warnings
     assert "无结构.txt" in warnings and "no recognisable structure" in warnings
-    assert "“率先行动”计划暨全面深化改革纲要" in out
+    assert "中国科学院“率先行动”计划暨全面深化改革纲要" in out
     assert "2 documents" in out
 
 

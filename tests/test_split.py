@@ -122,7 +122,7 @@ def test_letter_spaced_signature_and_wrapped_titles(aliases):
 
 def test_adoption_note_gives_the_date_when_nothing_is_signed(aliases):
     [draft] = split_fixture("adoption_note.txt", aliases)
-    assert metadata(draft) == ("“率先行动”计划暨全面深化改革纲要", "", ["中国科学院"],
+    assert metadata(draft) == ("中国科学院“率先行动”计划暨全面深化改革纲要", "", ["中国科学院"],
                                "2014-07-07", "纲要")
     assert draft.paragraphs[0].text.startswith("2013年7月17日")
 
@@ -231,7 +231,7 @@ SEED_DOCUMENTS = [
     ("中国科学院党组重点工作分工方案-2021.txt",
      "中共中国科学院党组贯彻落实习近平总书记在两院院士大会上重要讲话和大会精神重点工作分工方案",
      "", ["中共中国科学院党组"], "2021-09-28", "方案"),
-    ("中国科学院率先行动计划暨全面深化改革纲要-2014.txt", "“率先行动”计划暨全面深化改革纲要",
+    ("中国科学院率先行动计划暨全面深化改革纲要-2014.txt", "中国科学院“率先行动”计划暨全面深化改革纲要",
      "", ["中国科学院"], "2014-07-07", "纲要"),
     ("十三五国家科技创新基地与条件保障能力建设专项规划-2017.txt",
      "“十三五”国家科技创新基地与条件保障能力建设专项规划", "",
