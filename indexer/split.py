@@ -10,8 +10,9 @@ Each piece then reads the same way from both ends:
 
 A cover notice (关于印发《X》的通知) and the piece after it whose title is X are one document:
 X's title and body, the notice's 文号, issuers and date, the notice's body in `notice`.
-Lines after a date line that come before the next title ("（此件公开发布）", 抄送…) are a
-postscript of the document before it.
+Lines after a date line that come before the next title ("（此件公开发布）") are a postscript
+of the document before it. A colophon (版记: 抄送 lines, the printing office, "…印发") is
+metadata, like the signature.
 
 Titles. The title is kept as printed, minus a separate issuer header line. A title that starts
 with issuer names:
@@ -59,6 +60,8 @@ _DATE_IN_TEXT = re.compile(_DATE_PATTERN)
 _ADOPTION_NOTE = re.compile(r"^[(（].*?\d{4}\s*年.*(?:通过|发布|印发|施行)[)）]$")
 _PUBLISHED_TITLE = re.compile(r"(?:印发|发布|转发|颁布)\s*《?(?P<title>.+?)》?\s*的?通知$")
 # "附件" / "附件2：" on a line of its own, above an attached document's title.
+_COLOPHON = re.compile(r"^(?:抄送|主送|分送|报送|抄报)\s*[:：]")
+_PRINTED_ON = re.compile(r"^.{0,30}?\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
 _ATTACHMENT_LABEL = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[:：]?$")
 # Numbered headings and bullets that open a document's body, never its title.
 _HEADING_LABEL = re.compile(
@@ -112,12 +115,15 @@ def split(text: CleanText, source: SourceFile, aliases: AliasTable) -> list[Draf
     pieces: list[_Piece] = []
     for chunk in _cut_after_dates(paragraphs, aliases):
         if pieces:
-            # What follows a date line before the next title ("（此件公开发布）", 抄送…), or a
-            # last stretch without a sentence (a colophon), is a postscript of the document.
+            # What follows a date line before the next title ("（此件公开发布）"), or a last
+            # stretch without a sentence, is a postscript of the document; its colophon is metadata.
             start = _next_document_start(chunk, aliases)
             if not any(_SENTENCE_END.search(p.text) for p in chunk[start:]):
                 start = len(chunk)
-            pieces[-1].body.extend(chunk[:start])
+            postscript = chunk[:start]
+            colophon = _colophon_start(postscript, 0, aliases)
+            pieces[-1].body.extend(postscript[:colophon])
+            pieces[-1].tail.extend(postscript[colophon:])
             chunk = chunk[start:]
         if chunk:
             pieces.append(_read_piece(chunk, aliases))
@@ -248,10 +254,11 @@ def _fallback_title(chunk: list[Paragraph]) -> str:
 
 def _read_tail(chunk: list[Paragraph], start: int, piece: _Piece, aliases: AliasTable) -> int:
     """Read the closing date line and the signature lines above it; return where they start."""
-    end = len(chunk)
+    end = _colophon_start(chunk, start, aliases)
+    piece.tail = chunk[end:]
     if end <= start:
         return end
-    dated = parse_date_line(chunk[-1].text, aliases)
+    dated = parse_date_line(chunk[end - 1].text, aliases)
     if dated is None:
         return end
     who, piece.date = dated
@@ -266,7 +273,21 @@ def _read_tail(chunk: list[Paragraph], start: int, piece: _Piece, aliases: Alias
         end -= 1
         lines += 1
     piece.signature_issuers = _unique(signature)
-    piece.tail = chunk[end:]
+    piece.tail = chunk[end:] + piece.tail
+    return end
+
+
+def _colophon_start(chunk: list[Paragraph], start: int, aliases: AliasTable) -> int:
+    """Where the colophon (版记) at the end of a printed document starts: 抄送/主送 lines and the
+    printing office above its "2021年8月30日印发" line. It records distribution, not content, so
+    like the signature it is metadata, not a clause."""
+    end = len(chunk)
+    if end <= start or not _PRINTED_ON.match(chunk[end - 1].text.strip()):
+        return end
+    end -= 1
+    while end > start and (_COLOPHON.match(chunk[end - 1].text.strip())
+                           or issuer_list(chunk[end - 1].text, aliases) is not None):
+        end -= 1
     return end
 
 

@@ -105,11 +105,19 @@ def test_postscript_after_the_date_stays_with_its_document(aliases):
     assert [p.text for p in draft.notice][-1] == "（此件公开发布）"
 
 
-def test_colophon_after_the_date_is_body_text_of_the_document(aliases):
+def test_colophon_after_the_date_is_metadata_not_body(aliases):
     [draft] = split_fixture("colophon.txt", aliases)
     assert metadata(draft) == ("中国科协办公厅关于开展测试工作的通知", "", ["中国科协办公厅"],
                                "2021-08-27", "通知")
-    assert [p.text for p in draft.paragraphs][-3:] == [
+    colophon = ["抄送：中国科协机关各部门，各直属单位。", "中国科协办公厅", "2021年8月30日印发"]
+    assert [p.text for p in draft.consumed][-3:] == colophon
+    assert not set(colophon) & {p.text for p in draft.paragraphs}
+
+
+def test_colophon_closing_an_unsigned_document_is_metadata(aliases):
+    [draft] = split_fixture("colophon_unsigned.txt", aliases)
+    assert [p.text for p in draft.paragraphs][-1] == "二、加强组织实施。各单位要认真落实。"
+    assert [p.text for p in draft.consumed][-3:] == [
         "抄送：中国科协机关各部门，各直属单位。", "中国科协办公厅", "2021年8月30日印发"]
 
 
