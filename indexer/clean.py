@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.aliases import AliasTable, load_aliases
+from indexer.patterns import DATE, DOC_NUMBER
 from indexer.records import CleanText, Paragraph, SourceFile
 
 # --- character classes --------------------------------------------------------------------
@@ -70,11 +71,8 @@ STANDALONE_HEADING_MAX = 60
 # The wrapped tail of a standalone heading (空 / 重要手段和保障) is short and has no punctuation.
 HEADING_TAIL_MAX = 20
 
-DATE = r"\d{4}\s*年\s*\d{1,2}\s*月(?:\s*\d{1,2}\s*日)?"
 # A date line, possibly signed on the same line (中国科协 2021 年 8 月 27 日) or marked 印发/发布.
 DATE_LINE = re.compile(rf"^(?:(?P<signer>\S.*?)\s+)?{DATE}\s*(?:印发|发布)?$")
-# 文号: issuer abbreviation, year in 〔〕 (or a bracket standing in for it), serial number, 号.
-DOC_NUMBER_LINE = re.compile(r"^[\u4e00-\u9fff]{1,10}\s*[〔\[［(（]\s*\d{4}\s*[〕\]］)）]\s*\d+\s*号$")
 # A field of a record (牵头院领导：…, 具体举措：) or a label line (总体目标:, 抄送:…).
 FIELD_LINE = re.compile(r"^[\u4e00-\u9fff]{2,6}[：:]")
 # A line wholly in brackets, e.g. an adoption note under a title.
@@ -286,7 +284,7 @@ class Classifier:
         return bool(match) and (match["signer"] is None or self.issuer(match["signer"]))
 
     def doc_number(self, text: str) -> bool:
-        return bool(DOC_NUMBER_LINE.match(text))
+        return bool(DOC_NUMBER.match(text))
 
     def issuer(self, text: str) -> bool:
         return is_issuer_line(text, self.issuer_names)

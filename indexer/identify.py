@@ -17,17 +17,16 @@ import re
 
 from pypinyin import Style, lazy_pinyin
 
+from indexer.patterns import DOC_NUMBER
 from indexer.records import Document
 
-_DOC_NUMBER = re.compile(
-    r"^(?P<agency>.+?)[〔\[［【(（](?P<year>\d{4})[〕\]］】)）]第?(?P<number>\d+)[号號]$")
 _TITLE_CHARS = 8        # enough to tell documents of one day apart, short enough to type
 _UNDATED = "nd"
 
 
 def document_id(title: str, doc_number: str, date: str, doc_type: str) -> str:
     """The id a document's metadata gives it (before collisions are resolved)."""
-    match = _DOC_NUMBER.match(re.sub(r"\s+", "", doc_number))
+    match = DOC_NUMBER.match(doc_number.strip())
     if match:
         agency = initials(match.group("agency")) or "wh"
         return f"{agency}-{match.group('year')}-{int(match.group('number'))}"

@@ -37,6 +37,7 @@ from difflib import SequenceMatcher
 from opencc import OpenCC
 
 from indexer.aliases import AliasTable
+from indexer.patterns import DATE, DOC_NUMBER
 from indexer.records import CleanText, DraftDocument, Paragraph, SourceFile
 
 # Canonical document types: the genre word a title ends with. Longer printed forms (指导意见,
@@ -48,20 +49,15 @@ DOC_TYPES = ("意见", "方案", "规划", "纲要", "计划", "办法", "条例
 OTHER_TYPE = "其他"
 _GENRE_END = re.compile(r"(?:" + "|".join(DOC_TYPES) + r"|细则|规则|指南|愿景与行动)$")
 
-_DOC_NUMBER = re.compile(
-    r"^[\u4e00-\u9fff]{1,12}[〔\[［【(（][0-9]{4}[〕\]］】)）]第?[0-9]+号$")
-# A date in Arabic or Chinese numerals (2017年 1月 24日, 二〇一七年十月二十四日), day optional.
-_DATE_PATTERN = (r"(?P<y>[0-9０-９]{4}|[〇零一二三四五六七八九]{4})\s*年"
-                 r"\s*(?P<m>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,2})\s*月"
-                 r"(?:\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*日)?")
-_DATE_LINE = re.compile(rf"^(?P<who>.*?)\s*{_DATE_PATTERN}$")
-_DATE_IN_TEXT = re.compile(_DATE_PATTERN)
+_DATE_LINE = re.compile(rf"^(?P<who>.*?)\s*{DATE}$")
+_DATE_IN_TEXT = re.compile(DATE)
 # "（2014年7月7日经…审议通过）" printed under a title.
 _ADOPTION_NOTE = re.compile(r"^[(（].*?\d{4}\s*年.*(?:通过|发布|印发|施行)[)）]$")
 _PUBLISHED_TITLE = re.compile(r"(?:印发|发布|转发|颁布)\s*《?(?P<title>.+?)》?\s*的?通知$")
-# "附件" / "附件2：" on a line of its own, above an attached document's title.
+# The colophon (版记) closing a printed document: distribution lines and the "…印发" date.
 _COLOPHON = re.compile(r"^(?:抄送|主送|分送|报送|抄报)\s*[:：]")
-_PRINTED_ON = re.compile(r"^.{0,30}?\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$")
+_PRINTED_ON = re.compile(rf"^.{{0,30}}?{DATE}\s*印发$")
+# "附件" / "附件2：" on a line of its own, above an attached document's title.
 _ATTACHMENT_LABEL = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[:：]?$")
 # Numbered headings and bullets that open a document's body, never its title.
 _HEADING_LABEL = re.compile(
@@ -375,7 +371,7 @@ def compact(text: str) -> str:
 
 def is_doc_number(text: str) -> bool:
     """Whether a whole line is a 文号 such as 国发〔2017〕35号 (spaces allowed)."""
-    return bool(_DOC_NUMBER.match(simplified(compact(text))))
+    return bool(DOC_NUMBER.match(simplified(compact(text))))
 
 
 def parse_date_line(text: str, aliases: AliasTable) -> tuple[list[str], str] | None:
@@ -475,7 +471,7 @@ def _is_letterhead(text: str, aliases: AliasTable) -> bool:
 
 
 def _iso_date(match: re.Match | None) -> str | None:
-    """YYYY-MM-DD (or YYYY-MM without a day) from a _DATE_PATTERN match; None if impossible."""
+    """YYYY-MM-DD (or YYYY-MM without a day) from a patterns.DATE match; None if impossible."""
     if match is None:
         return None
     year, month = _number(match.group("y")), _number(match.group("m"))
