@@ -72,7 +72,7 @@ def test_apply_and_remove_a_facet(page):
     page.wait_for_url(re.compile("issuer="))
     assert params(page.url)["issuer"] == [issuer]
     assert page.locator(".chips .chip").first.inner_text().startswith(f"发文机关：{issuer}")
-    assert f"共 {count} 条" in " ".join(page.locator(".count").inner_text().split())
+    assert f"共 {count} 个条款" in " ".join(page.locator(".count").inner_text().split())
     for card in page.locator("article.hit .hit-meta").all():
         assert issuer in card.inner_text()
     page.locator(".facets a.on").first.click()       # clicking the selected value again removes it

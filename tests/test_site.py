@@ -76,7 +76,7 @@ def test_facets_link_to_the_filtered_search_and_back(client):
     assert query_of(first["href"])["issuer"] == [issuer]
 
     filtered = page(client, first["href"])
-    assert f"共 {count} 条" in " ".join(filtered.select_one(".count").get_text().split())
+    assert f"共 {count} 个条款" in " ".join(filtered.select_one(".count").get_text().split())
     chip = filtered.select_one(".chips a.chip")
     assert issuer in chip.get_text()
     selected = filtered.select_one(".facets a.on")
