@@ -13,6 +13,7 @@ Both classes live here, in an importable module, because Whoosh pickles the sche
 """
 from __future__ import annotations
 
+import io
 import logging
 import re
 import unicodedata
@@ -119,19 +120,18 @@ def bigrams(text: str) -> list[str]:
             if _WORDLIKE.match(text[i]) and _WORDLIKE.match(text[i + 1])]
 
 
-def _segment(text: str) -> list[str]:
-    return [w for w in jieba.cut_for_search(text) if _WORDLIKE.search(w)]
-
-
-@lru_cache(maxsize=8192)
-def _cached_words(text: str) -> tuple[str, ...]:
-    return tuple(_segment(text))
-
-
 def words(text: str) -> list[str]:
-    """jieba words (search mode) of normalised text, punctuation dropped. Short texts repeat
-    (sibling clauses share a context, queries repeat), so they are segmented once."""
-    return _segment(text) if len(text) > 200 else list(_cached_words(text))
+    """jieba words (search mode) of normalised text, punctuation dropped.
+
+    jieba cuts each run of its `re_han_default` characters on its own, so the text is segmented
+    run by run, and a run seen before (a context shared by sibling clauses, a stock phrase, a
+    repeated query) is not segmented again: the same words, in the same order."""
+    return [word for run in jieba.re_han_default.split(text) if run for word in _run_words(run)]
+
+
+@lru_cache(maxsize=1 << 17)
+def _run_words(run: str) -> tuple[str, ...]:
+    return tuple(w for w in jieba.cut_for_search(run) if _WORDLIKE.search(w))
 
 
 def _emit(texts, positions: bool, start_pos: int, **kwargs):
@@ -165,16 +165,25 @@ def _token_args(kwargs: dict) -> dict:
 
 def configure_jieba(userdict: Path, cache_dir: Path) -> None:
     """Load the policy user dictionary once per process, cache jieba's prefix dictionary under
-    `cache_dir` (not the system temp dir) and keep jieba's log lines out of the output."""
-    _configure_jieba(str(Path(userdict).resolve()), str(Path(cache_dir).resolve()))
+    `cache_dir` (not the system temp dir) and keep jieba's log lines out of the output.
+
+    The dictionary is known by its content, not its path: every index version carries a copy,
+    and jieba adds a reloaded word's frequency to its total again, which shifts segmentation."""
+    _initialize_jieba(str(Path(cache_dir).resolve()))
+    userdict = Path(userdict)
+    _load_userdict(userdict.read_text(encoding="utf-8") if userdict.exists() else "")
 
 
 @lru_cache(maxsize=None)
-def _configure_jieba(userdict: str, cache_dir: str) -> None:
+def _initialize_jieba(cache_dir: str) -> None:
     jieba.setLogLevel(logging.WARNING)
     Path(cache_dir).mkdir(parents=True, exist_ok=True)
     jieba.dt.tmp_dir = cache_dir
     jieba.initialize()
-    if Path(userdict).exists():
-        jieba.load_userdict(userdict)
-    _cached_words.cache_clear()     # segmentation may have changed
+
+
+@lru_cache(maxsize=None)
+def _load_userdict(words: str) -> None:
+    if words:
+        jieba.load_userdict(io.StringIO(words))
+        _run_words.cache_clear()     # segmentation may have changed

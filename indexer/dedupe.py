@@ -7,13 +7,17 @@ copies when nearly all character shingles of the shorter one occur in the longer
 
 Comparing every pair is quadratic, so each document is only compared in full with the kept
 documents that share most of its sampled shingles (one in SAMPLE_RATE, chosen by checksum so
-that both copies sample the same ones): a copy shares ~90% of them, other documents few.
+that both copies sample the same ones): a copy shares at least ~THRESHOLD of them, give or
+take sampling noise, while documents on the same topic (rewordings, other years' editions)
+share clearly fewer and need no full comparison.
 """
 from __future__ import annotations
 
+import math
 import zlib
 from collections import Counter
 from dataclasses import dataclass
+from itertools import chain
 
 from indexer.records import Document
 
@@ -22,7 +26,9 @@ THRESHOLD = 0.9      # containment of the shorter document's shingles in the lon
 MIN_SIZE_RATIO = 0.5  # an excerpt or a digest quoted in a longer document is not a copy of it
 SAMPLE_RATE = 8      # one shingle in SAMPLE_RATE is used to find candidate copies
 MIN_SAMPLE = 8       # below this a document is too short to sample: compare it with all
-CANDIDATE_SHARE = 0.6  # share of sampled shingles a possible copy has in common (~0.9 expected)
+# A possible copy shares at least THRESHOLD of the smaller document's sampled shingles, less
+# this many binomial standard deviations of sampling noise.
+CANDIDATE_SIGMAS = 4
 
 
 @dataclass
@@ -37,7 +43,8 @@ def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str
     (alias id → kept id). The kept copy is the one with the most metadata (a 文号, a date,
     issuers), then the longest text, then the smallest id: the choice never depends on order."""
     kept: list[_Kept] = []
-    by_sample: dict[str, list[_Kept]] = {}
+    by_sample: dict[str, list[int]] = {}    # sampled shingle → positions in `kept`
+    unsampled: list[int] = []               # positions of kept documents too short to sample
     aliases: dict[str, str] = {}
     for document in sorted(documents, key=_preference):
         shingles = _shingles(document)
@@ -45,20 +52,28 @@ def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str
         if len(sample) < MIN_SAMPLE:
             candidates = kept
         else:
-            shared = Counter(id(k) for s in sample for k in by_sample.get(s, []))
-            candidates = [k for k in kept if k.sample_size < MIN_SAMPLE
-                          or shared[id(k)] >= CANDIDATE_SHARE * min(len(sample), k.sample_size)]
+            shared = Counter(chain.from_iterable(by_sample.get(s, ()) for s in sample))
+            likely = [i for i, n in shared.items()
+                      if _may_be_copy(n, min(len(sample), kept[i].sample_size))]
+            candidates = [kept[i] for i in sorted({*unsampled, *likely})]
         original = next((k.document for k in candidates
                          if containment(k.shingles, shingles) >= THRESHOLD), None)
         if original is not None:
             original.aliases.extend([document.id, *document.aliases])
             aliases.update(dict.fromkeys([document.id, *document.aliases], original.id))
             continue
-        entry = _Kept(document, shingles, len(sample))
-        kept.append(entry)
+        if len(sample) < MIN_SAMPLE:
+            unsampled.append(len(kept))
         for s in sample:
-            by_sample.setdefault(s, []).append(entry)
+            by_sample.setdefault(s, []).append(len(kept))
+        kept.append(_Kept(document, shingles, len(sample)))
     return [k.document for k in kept], aliases
+
+
+def _may_be_copy(shared: int, sampled: int) -> bool:
+    """Whether `shared` of the smaller document's `sampled` shingles are enough for a copy."""
+    expected = sampled * THRESHOLD
+    return shared >= expected - CANDIDATE_SIGMAS * math.sqrt(expected * (1 - THRESHOLD))
 
 
 def containment(a: set[str], b: set[str]) -> float:

@@ -33,6 +33,7 @@ from pathlib import Path
 from tqdm import tqdm
 from whoosh import index as whoosh_index
 from whoosh.fields import STORED, TEXT, Schema
+from whoosh.writing import SegmentWriter
 
 from indexer import aliases, analysis, present
 from indexer.records import Clause, Corpus, Document
@@ -175,33 +176,76 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
 
 def _write_whoosh(documents: list[Document], folder: Path, show_progress: bool) -> dict[str, list[str]]:
     """Index every clause in document order; returns the normalised texts, headings and contexts
-    of the clauses, whose list position is the clause's Whoosh docnum (one writer, one segment)."""
+    of the clauses, whose list position is the clause's Whoosh docnum.
+
+    Whoosh indexes in pure Python, one posting at a time, so a large corpus is cut into
+    consecutive parts written as segments by parallel processes; the segments are listed in
+    part order, so docnums still follow clause order."""
+    from indexer.pipeline import parallel_map   # as in build: searches never need the pipeline
+
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema())
-    writer = ix.writer(limitmb=256)
     texts: list[str] = []
     headings: list[str] = []
     contexts: list[str] = []
-    total = sum(len(d.clauses) for d in documents)
-    with tqdm(total=total, desc="index", unit="clause", disable=not show_progress) as bar:
-        for document in documents:
-            for entry in present.outline(document):
-                clause = entry.clause
-                text = analysis.normalize(clause_text(clause))
-                heading = analysis.normalize(f"{clause.label} {clause.heading}")
-                context = analysis.normalize(clause_context(document, entry.ancestors))
-                writer.add_document(ordinal=len(texts), bigrams=text, words=text,
-                                    heading=heading, context=context)
-                texts.append(text)
-                headings.append(heading)
-                contexts.append(context)
-                bar.update()
-    writer.commit()
+    for document in documents:
+        for entry in present.outline(document):
+            clause = entry.clause
+            texts.append(analysis.normalize(clause_text(clause)))
+            headings.append(analysis.normalize(f"{clause.label} {clause.heading}"))
+            contexts.append(analysis.normalize(clause_context(document, entry.ancestors)))
+    clauses = list(zip(texts, headings, contexts))
+    parts = _parts(len(clauses), _segment_count(len(clauses)))
+    jobs = [(str(folder), start, clauses[start:end]) for start, end in parts]
+    segments = []
+    with tqdm(total=len(clauses), desc="index", unit="clause", disable=not show_progress) as bar, \
+            parallel_map(min(len(jobs), os.cpu_count() or 1)) as map_each:
+        for (start, end), segment in zip(parts, map_each(_write_segment, jobs)):
+            segments.append(segment)
+            bar.update(end - start)
+    writer = ix.writer()            # holds the index lock while the segment list is written
+    writer._close_segment()
+    writer._commit_toc(segments)
+    writer._finish()
     with ix.searcher() as searcher:
-        if searcher.doc_count() != len(texts) or (
-                texts and searcher.stored_fields(len(texts) - 1)["ordinal"] != len(texts) - 1):
+        if searcher.doc_count() != len(texts) or any(
+                searcher.stored_fields(n)["ordinal"] != n for start, end in parts for n in (start, end - 1)):
             raise BuildError("索引文档编号与条款顺序不一致 / Whoosh docnums do not follow clause order")
     return {"texts": texts, "headings": headings, "contexts": contexts}
+
+
+# Below this many clauses one writer in this process is faster than starting others.
+PARALLEL_MIN_CLAUSES = 4000
+# A Whoosh writer holds its postings in memory up to WRITER_LIMIT_MB, then sorts them out to
+# temp files and merges those in pure Python, which doubled the time of a large segment; a
+# segment of at most SEGMENT_MAX_CLAUSES stays in memory (measured: ~1 GB per writer).
+WRITER_LIMIT_MB = 1024
+SEGMENT_MAX_CLAUSES = 20000
+
+
+def _segment_count(clauses: int) -> int:
+    if clauses < PARALLEL_MIN_CLAUSES:
+        return 1
+    return max(os.cpu_count() or 1, -(-clauses // SEGMENT_MAX_CLAUSES))
+
+
+def _parts(count: int, parts: int) -> list[tuple[int, int]]:
+    """`parts` consecutive (start, end) ranges of nearly equal size covering range(count)."""
+    bounds = [count * i // parts for i in range(parts + 1)]
+    return [(start, end) for start, end in zip(bounds, bounds[1:]) if end > start]
+
+
+def _write_segment(job: tuple[str, int, list[tuple[str, str, str]]]):
+    """Write a job's clauses (normalised text, heading, context), numbered from its first
+    ordinal, as one segment of the index in its folder, not yet listed; returns the segment."""
+    folder, first, clauses = job
+    ix = whoosh_index.open_dir(folder)
+    # _lk=False: the segments are written side by side; the caller lists them under the lock.
+    # Not _finish(): the writers share one temp folder, which the caller's writer removes.
+    writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+    for ordinal, (text, heading, context) in enumerate(clauses, first):
+        writer.add_document(ordinal=ordinal, bigrams=text, words=text, heading=heading, context=context)
+    return writer._finalize_segment()
 
 
 def _document_record(document: Document) -> dict:

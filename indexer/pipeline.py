@@ -5,7 +5,11 @@ BuildWarning naming the file, and every other file still builds.
 """
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.aliases import AliasTable, load_aliases
@@ -29,14 +33,13 @@ def build_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     taxonomy = load_taxonomy(corpus_dir)
     sources, warnings = load_corpus(corpus_dir)
     documents: list[Document] = []
-    for source in sources:
-        try:
-            found = read_source(source, aliases, taxonomy, warnings)
-        except Exception as error:  # one unreadable file must not stop the others
-            warnings.append(BuildWarning(source.name, f"could not be parsed: {_describe(error)}"))
-            continue
-        report(f"{source.name}: {len(found)} document(s)")
-        documents.extend(found)
+    jobs = [(source, aliases, taxonomy) for source in sources]
+    with parallel_map(_worker_count(sources)) as map_each:
+        for source, (found, source_warnings) in zip(sources, map_each(_read_one, jobs)):
+            warnings.extend(source_warnings)
+            if found is not None:
+                report(f"{source.name}: {len(found)} document(s)")
+                documents.extend(found)
 
     assign_document_ids(documents)
     documents, duplicates = fold_duplicates(documents)
@@ -44,6 +47,38 @@ def build_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
         report(f"{alias} is a copy of {kept}")
     documents.sort(key=lambda d: (d.date, d.id))
     return Corpus(documents=documents, aliases=duplicates, warnings=warnings)
+
+
+# Below this much text, parsing in this process is faster than starting others.
+PARALLEL_MIN_CHARS = 1_000_000
+
+
+def _worker_count(sources: list[SourceFile]) -> int:
+    if len(sources) < 2 or sum(len(source.text) for source in sources) < PARALLEL_MIN_CHARS:
+        return 1
+    return min(len(sources), os.cpu_count() or 1)
+
+
+@contextmanager
+def parallel_map(workers: int):
+    """A `map` (results in order) run in this process for one worker, else over `workers`
+    forked processes, which inherit what this process loaded (jieba's dictionary, config)."""
+    if workers <= 1:
+        yield map
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield pool.map
+
+
+def _read_one(job: tuple[SourceFile, AliasTable, Taxonomy]) -> tuple[list[Document] | None, list[BuildWarning]]:
+    """read_source for one file: its documents (None when it could not be parsed) and warnings."""
+    source, aliases, taxonomy = job
+    warnings: list[BuildWarning] = []
+    try:
+        return read_source(source, aliases, taxonomy, warnings), warnings
+    except Exception as error:  # one unreadable file must not stop the others
+        warnings.append(BuildWarning(source.name, f"could not be parsed: {_describe(error)}"))
+        return None, warnings
 
 
 def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,

@@ -71,7 +71,11 @@ class Taxonomy:
     ignore_fields: list[str] = field(default_factory=list)   # record fields naming who, not what
 
     def is_word_term(self, term: str) -> bool:
-        return len(term) <= self.word_match_max_length and not LATIN.search(term)
+        return _is_word_term(term, self.word_match_max_length)
+
+
+def _is_word_term(term: str, word_match_max_length: int) -> bool:
+    return len(term) <= word_match_max_length and not LATIN.search(term)
 
 
 # --- loading the taxonomy ------------------------------------------------------------------
@@ -162,14 +166,10 @@ class ThemeMatch:
 
 def match_themes(text: str, taxonomy: Taxonomy) -> dict[str, ThemeMatch]:
     """Every theme with at least one term in `text`, with its raw score and terms."""
-    words: dict[str, list[tuple[int, int]]] = {}     # jieba word → its spans
-    for word, start, end in segmenter().tokenize(text, mode="search"):
-        words.setdefault(word, []).append((start, end))
+    found = find_terms(text, _compiled(_terms_key(taxonomy)))
     matches = {}
     for theme in taxonomy.themes:
-        spans = []      # (start, end, term)
-        for term in theme.terms:
-            spans.extend((start, end, term) for start, end in find_term(term, text, words, taxonomy))
+        spans = [(start, end, term) for term in theme.terms for start, end in found.get(term, [])]
         kept = sorted(drop_overlaps(spans))
         counts = Counter(term for _, _, term in kept)
         if counts:
@@ -180,23 +180,84 @@ def match_themes(text: str, taxonomy: Taxonomy) -> dict[str, ThemeMatch]:
     return matches
 
 
+@dataclass(frozen=True)
+class CompiledTerms:
+    """A taxonomy's terms sorted by matching rule, compiled once for every text it tags."""
+    latin: tuple[tuple[str, re.Pattern], ...]   # matched case-insensitively, not inside a Latin word
+    words: tuple[str, ...]                      # must be whole jieba words
+    substrings: tuple[str, ...]                 # matched as plain substrings
+
+
+def _terms_key(taxonomy: Taxonomy) -> tuple:
+    terms = dict.fromkeys(term for theme in taxonomy.themes for term in theme.terms)
+    return tuple(terms), taxonomy.word_match_max_length
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(key: tuple) -> CompiledTerms:
+    terms, word_match_max_length = key
+    latin = tuple((term, re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", re.IGNORECASE))
+                  for term in terms if LATIN.search(term))
+    words = tuple(term for term in terms if _is_word_term(term, word_match_max_length))
+    substrings = tuple(term for term in terms
+                       if not LATIN.search(term) and not _is_word_term(term, word_match_max_length))
+    return CompiledTerms(latin=latin, words=words, substrings=substrings)
+
+
+def find_terms(text: str, compiled: CompiledTerms) -> dict[str, list[tuple[int, int]]]:
+    """Each term found in `text` → its (start, end) spans, non-overlapping, in text order."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    for term, pattern in compiled.latin:
+        spans = [(m.start(), m.end()) for m in pattern.finditer(text)]
+        if spans:
+            found[term] = spans
+    for term in compiled.substrings:
+        if term in text:
+            found[term] = _occurrences(term, text)
+    present_words = [term for term in compiled.words if term in text]
+    if present_words:
+        words = _word_spans(text, present_words)
+        for term in present_words:
+            if term in words:
+                found[term] = words[term]
+    return found
+
+
+def _occurrences(term: str, text: str) -> list[tuple[int, int]]:
+    spans, start = [], text.find(term)
+    while start != -1:
+        spans.append((start, start + len(term)))
+        start = text.find(term, start + len(term))
+    return spans
+
+
+def _word_spans(text: str, terms: list[str]) -> dict[str, list[tuple[int, int]]]:
+    """jieba search-mode words → their spans, for the parts of `text` holding one of `terms`.
+
+    Segmenting a clause is the costly part of tagging, and most of a clause holds no short term.
+    jieba cuts each run of its `re_han_default` characters on its own, so segmenting only the
+    runs that contain a term gives exactly the words a whole-text segmentation gives there.
+    """
+    words: dict[str, list[tuple[int, int]]] = {}
+    offset = 0
+    for run in jieba.re_han_default.split(text):
+        if any(term in run for term in terms):
+            for word, start, end in _run_words(run):
+                words.setdefault(word, []).append((offset + start, offset + end))
+        offset += len(run)
+    return words
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _run_words(run: str) -> tuple[tuple[str, int, int], ...]:
+    # Cached: the same sentences recur across the clauses of a corpus (standard phrasings, copies).
+    return tuple(segmenter().tokenize(run, mode="search"))
+
+
 @functools.cache
 def segmenter() -> jieba.Tokenizer:
     jieba.setLogLevel(logging.WARNING)      # no "Building prefix dict" lines in command output
     return jieba.Tokenizer()
-
-
-def find_term(term: str, text: str, words: dict[str, list[tuple[int, int]]],
-              taxonomy: Taxonomy) -> list[tuple[int, int]]:
-    if LATIN.search(term):
-        pattern = re.compile(rf"(?<![A-Za-z0-9]){re.escape(term)}(?![A-Za-z0-9])", re.IGNORECASE)
-    elif taxonomy.is_word_term(term):
-        return words.get(term, [])
-    elif term in text:
-        pattern = re.compile(re.escape(term))
-    else:
-        return []
-    return [(m.start(), m.end()) for m in pattern.finditer(text)]
 
 
 def drop_overlaps(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
