@@ -8,7 +8,7 @@ cleaner relies on (line breaks, blank lines, trailing spaces):
 - 文号 serial numbers move, so (year, serial) differs in every copy of a document;
 - issuing bodies rotate through the issuer lexicon of corpus/config/aliases.toml, so the issuer
   facet spreads over real names the parser recognises;
-- common policy verbs are swapped for near-synonyms, occurrence by occurrence, and the complete
+- common policy words are swapped for near-synonyms, occurrence by occurrence, and the complete
   sentences inside a physical line rotate, so copies do not share identical postings.
 
 Copy 0 is the seed verbatim, so ×1 is the real corpus. Everything is derived from (seed, copy

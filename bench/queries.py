@@ -1,7 +1,8 @@
 """The fixed query mix every engine runs, grouped by the kind of work a query causes.
 
-Terms are ones researchers type about this corpus; none of them is among the words the
-scaled-corpus generator swaps (bench/generate.py), so hit counts grow with the scale.
+Terms are ones researchers type about this corpus. The word, AND, phrase and filter terms avoid
+the words the scaled-corpus generator swaps (bench/generate.py), so their hit counts grow with
+the scale; a question (促进) or a synonym (世界一流大学和一流学科 for 双一流) may contain one.
 Filter values (issuer, year) exist in the seed corpus and in every scaled copy.
 """
 from __future__ import annotations
