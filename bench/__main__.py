@@ -20,7 +20,7 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import generate, http, report
+from bench import api_timing, generate, report
 from bench.results import (BaselineBuildTimes, BuildTimes, CorpusStats, QueryRun,
                            ScaleResult)
 from indexer import config
@@ -89,8 +89,8 @@ def run_scale(scale: int, args: argparse.Namespace) -> ScaleResult:
     if scale in args.http_scales:
         _say(f"×{scale}: query mix through /api/search")
         try:
-            http_latency = http.measure(index_dir, corpus_dir, args.rounds, work / f"server-x{scale}.log")
-        except (http.ServerError, OSError) as error:
+            http_latency = api_timing.measure(index_dir, corpus_dir, args.rounds, work / f"server-x{scale}.log")
+        except (api_timing.ServerError, OSError) as error:
             raise BenchError(f"HTTP measurement at ×{scale} failed: {error}") from None
     _say(f"×{scale}: SQLite FTS5 baseline (build and query mix)")
     base = _worker("baseline", common + ["--db", str(db_path)] + profile("baseline"), args.timeout)
