@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.aliases import AliasTable, load_aliases
-from indexer.patterns import DATE, DOC_NUMBER
+from indexer.patterns import DATE, DOC_NUMBER, GENRE_WORDS
 from indexer.records import CleanText, Paragraph, SourceFile
 
 # --- character classes --------------------------------------------------------------------
@@ -80,8 +80,7 @@ PAREN_LINE = re.compile(r"^[（(][^（()）]*[）)]$")
 BULLET = re.compile(r"^(?:——|[-•·]\s)")
 # Document types a title ends with, possibly followed by a bracketed period (2021—2025年).
 TITLE_END = re.compile(
-    r"(?:意见|方案|规划|办法|纲要|通知|计划|决定|规定|条例|细则|要点|指南|通告|公告|报告|批复|函)"
-    r"[》”\"]*(?:的通知)?\s*(?:[（(][^（()）]*[）)]?)?$")
+    r"(?:" + "|".join(GENRE_WORDS) + r")[》”\"]*(?:的通知)?\s*(?:[（(][^（()）]*[）)]?)?$")
 TITLE_MAX = 80
 # Shape of an issuing body's name the lexicon may not list (发展改革委, 黑龙江省人民政府).
 ORGAN_NAME = re.compile(

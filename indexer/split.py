@@ -24,7 +24,7 @@ with issuer names:
 Issuers come from the signature, else the header line, else the title; each body separately,
 canonical names from the alias table; a body missing from the table is recognised by how
 bodies are named (…人民政府, …委员会). The date is the signature date, else an adoption note
-under the title ("（2014年7月7日经…审议通过）"). The type is the title's genre word (DOC_TYPES).
+under the title ("（2014年7月7日经…审议通过）"). The type is the title's genre word (patterns.DOC_TYPES).
 Traditional characters are read as simplified but kept as printed. Metadata the source states
 (front matter, an HTML metadata table) overrides all of this when the file holds one document.
 """
@@ -37,17 +37,12 @@ from difflib import SequenceMatcher
 from opencc import OpenCC
 
 from indexer.aliases import AliasTable
-from indexer.patterns import DATE, DOC_NUMBER
+from indexer.patterns import DATE, DOC_NUMBER, DOC_TYPES, GENRE_WORDS
 from indexer.records import CleanText, DraftDocument, Paragraph, SourceFile
 
-# Canonical document types: the genre word a title ends with. Longer printed forms (指导意见,
-# 实施方案, 专项规划, 行动计划, 实施办法 …) end with one of these words; the second line holds
-# the other kinds of 公文 (党政机关公文处理工作条例). Other genre words (细则, 愿景与行动 …) end a
-# title too but have type 其他.
-DOC_TYPES = ("意见", "方案", "规划", "纲要", "计划", "办法", "条例", "规定", "决定", "通知",
-             "决议", "公告", "通告", "通报", "报告", "批复", "纪要", "函")
+# The type of a title that ends in a genre word outside patterns.DOC_TYPES (细则, 愿景与行动 …).
 OTHER_TYPE = "其他"
-_GENRE_END = re.compile(r"(?:" + "|".join(DOC_TYPES) + r"|细则|规则|指南|愿景与行动)$")
+_GENRE_END = re.compile(r"(?:" + "|".join(GENRE_WORDS) + r")$")
 
 _DATE_LINE = re.compile(rf"^(?P<who>.*?)\s*{DATE}$")
 _DATE_IN_TEXT = re.compile(DATE)
