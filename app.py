@@ -24,7 +24,6 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from indexer import config, index, params, present
-from indexer.aliases import load_aliases
 from indexer.index import published_version
 from indexer.records import Document, QueryError, SearchRequest
 from indexer.search import Engine, IndexNotFound
@@ -78,13 +77,12 @@ class EngineHolder:
             return self._engine
 
 
-def create_app(index_dir: str | Path | None = None, corpus_dir: str | Path | None = None) -> Flask:
+def create_app(index_dir: str | Path | None = None) -> Flask:
     app = Flask(__name__)
     app.json = SafeJSONProvider(app)
     app.jinja_env.trim_blocks = app.jinja_env.lstrip_blocks = True
     app.config["CESOU_INDEX"] = Path(index_dir or config.index_dir())
     engines = EngineHolder(app.config["CESOU_INDEX"])
-    aliases = load_aliases(Path(corpus_dir) if corpus_dir else None)
     app.jinja_env.globals.update(
         search_url=search_url, toggle_url=toggle_url, is_selected=params.is_selected,
         facet_labels=params.FACET_LABELS, highlight=present.highlight,
@@ -125,7 +123,7 @@ def create_app(index_dir: str | Path | None = None, corpus_dir: str | Path | Non
             scope=engine.document(req.doc_id) if req.doc_id else None,
             pages=_page_count(result.total, req.per_page),
             year_bars=year_bars(result.facets.get("year", [])),
-            suggestions=[] if result.hits else params.suggestions(req, aliases),
+            suggestions=[] if result.hits else params.suggestions(req, engine.alias_table()),
             csv_url=url_for("search_csv") + _query(params.args_from_request(replace(req, page=1))),
         )
 
@@ -327,14 +325,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
     parser.add_argument("--index", default=str(config.index_dir()), help="index folder")
-    parser.add_argument("--corpus", default=str(config.corpus_dir()), help="corpus folder")
+    parser.add_argument("--corpus", default=str(config.corpus_dir()), help="corpus folder, built when no index is published")
     args = parser.parse_args(argv)
     if published_version(Path(args.index)) is None:
         print(f"No index in {args.index} yet: building it from {args.corpus} …", file=sys.stderr)
         index.build(Path(args.corpus), Path(args.index), show_progress=True)
     from waitress import serve
     print(f"Cesou (策搜) on http://{args.host}:{args.port}/", file=sys.stderr)
-    serve(create_app(args.index, args.corpus), host=args.host, port=args.port, threads=8)
+    serve(create_app(args.index), host=args.host, port=args.port, threads=8)
     return 0
 
 

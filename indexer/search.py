@@ -189,6 +189,10 @@ class Engine:
     def documents(self) -> list[Document]:
         return list(self._current().documents)
 
+    def alias_table(self) -> aliases.AliasTable:
+        """The synonyms and issuer names the published version was built and is searched with."""
+        return self._current().alias_table
+
     def canonical_id(self, doc_id: str) -> str | None:
         """The canonical id for a canonical or alias document id; None when unknown."""
         return _canonical(self._current(), doc_id)

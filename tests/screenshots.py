@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         index.build(Path(args.corpus), Path(args.index), show_progress=False)
     OUT.mkdir(parents=True, exist_ok=True)
     targets = pages(Engine(Path(args.index)))
-    with serving(create_app(args.index, args.corpus)) as base, sync_playwright() as p:
+    with serving(create_app(args.index)) as base, sync_playwright() as p:
         browser = launch(p)
         for device, (width, height) in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": height},
