@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import baseline
 from bench.queries import QUERY_MIX, WARM_UP
 from bench.results import BaselineBuildTimes, BuildTimes, CorpusStats, QueryRun
-from indexer import aliases, analysis, index, pipeline
+from indexer import aliases, analysis, index, pipeline, store
 from indexer.records import Corpus
 
 PROFILE_LINES = 30
@@ -34,7 +34,7 @@ def build(args) -> dict:
     """Pipeline and index build, timed apart; the parsed corpus is pickled for the baseline."""
     corpus_dir, index_dir = Path(args.corpus), Path(args.index)
     # As index.build does: jieba loads its dictionary before the pipeline's tag stage uses it.
-    analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), index.jieba_cache(index_dir))
+    analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), store.jieba_cache(index_dir))
     with _profiled(args.profile):
         started = time.perf_counter()
         corpus = pipeline.build_corpus(corpus_dir)
@@ -80,7 +80,7 @@ def search(args) -> dict:
 def baseline_run(args) -> dict:
     """Build the FTS5 database from the pickled corpus, then run the same query mix on it."""
     corpus_dir = Path(args.corpus)
-    analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), index.jieba_cache(Path(args.index)))
+    analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), store.jieba_cache(Path(args.index)))
     with open(args.corpus_pickle, "rb") as f:
         corpus = pickle.load(f)
     made = baseline.build(corpus, Path(args.db))

@@ -1,8 +1,12 @@
-"""Query-string parameters ↔ SearchRequest, for the search page, the JSON API and the CSV export.
+"""Query-string parameters ↔ SearchRequest, and the one place a request is validated.
 
 All of a search's state lives in its URL, so the same parsing serves a bookmarked page, a
 researcher's script and the export; every bad value becomes a QueryError (HTTP 400) that names
 the parameter, never a traceback. Flask-free: the views pass `request.args.to_dict(flat=False)`.
+
+`validate` holds every limit of a SearchRequest (page, per_page, sort, dates, from ≤ to, query
+length) with its message; the API, the HTML pages, the CLI and the engine all call it, so they
+say the same thing. The term count is checked by the query parser, which counts terms.
 """
 from __future__ import annotations
 
@@ -14,16 +18,13 @@ from dataclasses import replace
 from datetime import date
 
 from indexer.aliases import AliasTable
+from indexer.facets import FACET_FIELDS, FACET_LABELS, toggled
+from indexer.query import MAX_QUERY_CHARS, check_length
 from indexer.records import QueryError, SearchRequest
 
-MAX_QUERY_CHARS = 200
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "date")
-
-# URL parameter of each facet → the SearchRequest field holding its selected values.
-FACET_FIELDS = {"issuer": "issuers", "year": "years", "theme": "themes", "type": "doc_types"}
-FACET_LABELS = {"issuer": "发文机关", "year": "年份", "theme": "主题", "type": "文种"}
 MAX_SUGGESTIONS = 8
 
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
@@ -44,29 +45,35 @@ def request_from_args(args: Mapping[str, list[str]]) -> SearchRequest:
             raise QueryError(f"参数 {name} 只能给一次（收到 {len(found)} 个值）")
         return found[0] if found else None
 
-    q = single("q") or ""
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError(f"查询词过长：最多 {MAX_QUERY_CHARS} 个字符")
-    date_from = _checked_date("from", single("from"))
-    date_to = _checked_date("to", single("to"))
-    if date_from and date_to and _first_day(date_from) > _last_day(date_to):
-        raise QueryError(f"起始日期 from={date_from} 晚于截止日期 to={date_to}")
-    sort = single("sort") or "relevance"
-    if sort not in SORTS:
-        raise QueryError(f"参数 sort 只能是 {' 或 '.join(SORTS)}，收到 {sort!r}")
-    return SearchRequest(
-        q=q,
+    req = SearchRequest(
+        q=single("q") or "",
         issuers=_unique(values("issuer")),
         years=_unique([_checked_year(v) for v in values("year")]),
         themes=_unique(values("theme")),
         doc_types=_unique(values("type")),
-        date_from=date_from,
-        date_to=date_to,
+        date_from=_padded_date("from", single("from")),
+        date_to=_padded_date("to", single("to")),
         doc_id=single("doc"),
-        sort=sort,
-        page=_bounded_int("page", single("page"), 1, 1, MAX_PAGE),
-        per_page=_bounded_int("per_page", single("per_page"), SearchRequest.per_page, 1, MAX_PER_PAGE),
+        sort=single("sort") or "relevance",
+        page=_integer("page", single("page"), 1),
+        per_page=_integer("per_page", single("per_page"), SearchRequest.per_page),
     )
+    validate(req)
+    return req
+
+
+def validate(req: SearchRequest) -> None:
+    """Raise QueryError, naming the parameter, when `req` breaks a limit."""
+    check_length(req.q)
+    _check_range("page", req.page, 1, MAX_PAGE)
+    _check_range("per_page", req.per_page, 1, MAX_PER_PAGE)
+    if req.sort not in SORTS:
+        raise QueryError(f"参数 sort 只能是 {' 或 '.join(SORTS)}，收到 {req.sort!r}")
+    for name, value in (("from", req.date_from), ("to", req.date_to)):
+        if value is not None:
+            _padded_date(name, value)
+    if req.date_from and req.date_to and _first_day(req.date_from) > _last_day(req.date_to):
+        raise QueryError(f"起始日期 from={req.date_from} 晚于截止日期 to={req.date_to}")
 
 
 def args_from_request(req: SearchRequest) -> list[tuple[str, str]]:
@@ -86,21 +93,6 @@ def args_from_request(req: SearchRequest) -> list[tuple[str, str]]:
     if req.page != 1:
         pairs.append(("page", str(req.page)))
     return pairs
-
-
-def is_selected(req: SearchRequest, facet: str, value: str) -> bool:
-    return value in [str(v) for v in getattr(req, FACET_FIELDS[facet])]
-
-
-def toggled(req: SearchRequest, facet: str, value: str) -> SearchRequest:
-    """`req` with one facet value added, or removed when already selected; back to page 1."""
-    attr = FACET_FIELDS[facet]
-    current = getattr(req, attr)
-    if is_selected(req, facet, value):
-        chosen = [v for v in current if str(v) != value]
-    else:
-        chosen = [*current, int(value) if facet == "year" else value]
-    return replace(req, **{attr: chosen}, page=1)
 
 
 def suggestions(req: SearchRequest, aliases: AliasTable) -> list[tuple[str, SearchRequest]]:
@@ -128,15 +120,17 @@ def _unique(items: list) -> list:
     return list(dict.fromkeys(items))
 
 
-def _bounded_int(name: str, raw: str | None, default: int, low: int, high: int) -> int:
+def _integer(name: str, raw: str | None, default: int) -> int:
     if raw is None:
         return default
     if not re.fullmatch(r"[+-]?\d{1,9}", raw):
-        raise QueryError(f"参数 {name} 必须是 {low} 到 {high} 之间的整数，收到 {raw!r}")
-    number = int(raw)
-    if not low <= number <= high:
+        raise QueryError(f"参数 {name} 必须是整数，收到 {raw!r}")
+    return int(raw)
+
+
+def _check_range(name: str, number, low: int, high: int) -> None:
+    if not isinstance(number, int) or isinstance(number, bool) or not low <= number <= high:
         raise QueryError(f"参数 {name} 必须在 {low} 到 {high} 之间，收到 {number}")
-    return number
 
 
 def _checked_year(raw: str) -> int:
@@ -145,7 +139,7 @@ def _checked_year(raw: str) -> int:
     return int(raw)
 
 
-def _checked_date(name: str, raw: str | None) -> str | None:
+def _padded_date(name: str, raw: str | None) -> str | None:
     """A YYYY, YYYY-MM or YYYY-MM-DD that names a real period, written with zero padding."""
     if raw is None:
         return None

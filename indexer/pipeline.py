@@ -5,11 +5,8 @@ BuildWarning naming the file, and every other file still builds.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from pathlib import Path
 
 from indexer.aliases import AliasTable, load_aliases
@@ -17,6 +14,7 @@ from indexer.clean import clean
 from indexer.dedupe import fold_duplicates
 from indexer.identify import assign_document_ids
 from indexer.load import load_corpus
+from indexer.parallel import parallel_map
 from indexer.records import (BuildWarning, Clause, Corpus, Document, DocumentMeta,
                              DraftDocument, SourceFile)
 from indexer.split import split
@@ -57,17 +55,6 @@ def _worker_count(sources: list[SourceFile]) -> int:
     if len(sources) < 2 or sum(len(source.text) for source in sources) < PARALLEL_MIN_CHARS:
         return 1
     return min(len(sources), os.cpu_count() or 1)
-
-
-@contextmanager
-def parallel_map(workers: int):
-    """A `map` (results in order) run in this process for one worker, else over `workers`
-    forked processes, which inherit what this process loaded (jieba's dictionary, config)."""
-    if workers <= 1:
-        yield map
-        return
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield pool.map
 
 
 def _read_one(job: tuple[SourceFile, AliasTable, Taxonomy]) -> tuple[list[Document] | None, list[BuildWarning]]:

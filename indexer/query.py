@@ -100,9 +100,7 @@ def _raw_tokens(q: str) -> list[tuple[str, bool, bool]]:
 def parse(q: str) -> ParsedQuery:
     """Parse a typed query; raises QueryError when it is too long or has too many terms."""
     q = _clean(q or "").strip()
-    if len(q) > MAX_QUERY_CHARS:
-        raise QueryError(f"查询过长（最多 {MAX_QUERY_CHARS} 个字符）。"
-                         f" Query too long (at most {MAX_QUERY_CHARS} characters).")
+    check_length(q)
     parsed = ParsedQuery()
     join_next = False
     for text, quoted, negated in _raw_tokens(q):
@@ -123,9 +121,13 @@ def parse(q: str) -> ParsedQuery:
         join_next = False
     count = sum(len(g) for g in parsed.groups) + len(parsed.excluded)
     if count > MAX_TERMS:
-        raise QueryError(f"查询词过多（最多 {MAX_TERMS} 个）。"
-                         f" Too many search terms (at most {MAX_TERMS}).")
+        raise QueryError(f"查询词过多：最多 {MAX_TERMS} 个，收到 {count} 个")
     return parsed
+
+
+def check_length(q: str) -> None:
+    if len(q) > MAX_QUERY_CHARS:
+        raise QueryError(f"查询词过长：最多 {MAX_QUERY_CHARS} 个字符，收到 {len(q)} 个")
 
 
 def sentence_words(sentence: str) -> list[str]:

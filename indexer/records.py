@@ -154,6 +154,8 @@ class Hit:
 class FacetValue:
     value: str
     count: int
+    selected: bool = False
+    toggle_url: str = ""        # the search with this value added or removed
 
 
 @dataclass
@@ -166,6 +168,7 @@ class SearchResult:
     expansions: list[str] = field(default_factory=list)  # synonyms the query was widened with
     partial: bool = False       # True when nothing matched all terms and best partial matches are shown
     notice: str = ""            # message for the user about how the query was understood
+    missing: list[str] = field(default_factory=list)    # backend parts that did not answer
 
 
 class QueryError(ValueError):

@@ -6,7 +6,6 @@ found by reading the corpus. recall@10 counts how many of them the first page of
 """
 from __future__ import annotations
 
-import sys
 import tomllib
 from collections import defaultdict
 from dataclasses import dataclass, fields
@@ -14,7 +13,7 @@ from pathlib import Path
 
 from indexer import config
 from indexer.records import SearchRequest
-from indexer.search import Engine, IndexNotFound
+from indexer.search import Engine
 
 JUDGMENTS = config.REPO / "tests" / "relevance_queries.toml"
 TOP = 10
@@ -96,14 +95,3 @@ def report(scores: list[QueryScore]) -> str:
     for kind, (count, recall, mrr) in summary(scores).items():
         lines.append(f"{kind:<12} {count:>7} {recall:9.3f} {mrr:6.3f}")
     return "\n".join(lines)
-
-
-def relevance_command(args) -> int:
-    try:
-        engine = Engine(Path(args.index))
-        scores = evaluate(engine, load_judgments())
-    except (IndexNotFound, JudgmentError) as error:
-        print(error, file=sys.stderr)
-        return 1
-    print(report(scores))
-    return 0

@@ -1,47 +1,16 @@
-"""`python -m indexer inspect` and `export`: the parsed corpus for a reader and for a program.
+"""The `python -m indexer inspect` report: the parsed corpus for a reader.
 
-inspect prints one row per document, the duplicates folded away and every warning by file;
-export writes JSON Lines (one document per line) that pandas.read_json(…, lines=True) loads.
+One row per document, the duplicates folded away and every warning by file. (The export,
+JSON Lines for a program, is indexer/store.py's `export_dict` per document.)
 """
 from __future__ import annotations
 
-import json
-import sys
 import unicodedata
-from pathlib import Path
 
-from indexer.pipeline import build_corpus
-from indexer.records import Clause, Corpus, Document
+from indexer.records import Corpus, Document
 
 COLUMNS = ("id", "date", "type", "issuers", "文号", "clauses", "title")
 ISSUERS_SHOWN = 3
-
-
-def inspect_command(args) -> int:
-    corpus = _build(args)
-    if corpus is None:
-        return 2
-    print(inspect_report(corpus))
-    return 0
-
-
-def export_command(args) -> int:
-    corpus = _build(args)
-    if corpus is None:
-        return 2
-    lines = "".join(json.dumps(document_to_json(d), ensure_ascii=False) + "\n"
-                    for d in corpus.documents)
-    if args.out == "-":
-        sys.stdout.write(lines)
-    else:
-        try:
-            Path(args.out).write_text(lines, encoding="utf-8")
-        except OSError as error:
-            print(f"error: cannot write {args.out}: {error.strerror}", file=sys.stderr)
-            return 2
-    for warning in corpus.warnings:
-        print(f"warning: {warning.source}: {warning.message}", file=sys.stderr)
-    return 0
 
 
 def inspect_report(corpus: Corpus) -> str:
@@ -58,39 +27,6 @@ def inspect_report(corpus: Corpus) -> str:
         lines.append("\nwarnings:")
         lines.extend(f"  {w.source}: {w.message}" for w in corpus.warnings)
     return "\n".join(lines)
-
-
-def document_to_json(document: Document) -> dict:
-    """A document as the export's JSON object (the index build stores the same shape)."""
-    return {
-        "id": document.id,
-        "title": document.title,
-        "doc_number": document.doc_number,
-        "issuers": document.issuers,
-        "date": document.date,
-        "doc_type": document.doc_type,
-        "themes": document.themes,
-        "source": document.source,
-        "aliases": document.aliases,
-        "clauses": [_clause_to_json(c) for c in document.clauses],
-    }
-
-
-def _clause_to_json(clause: Clause) -> dict:
-    return {"id": clause.id, "label": clause.label, "heading": clause.heading,
-            "text": clause.text, "parent": clause.parent, "fields": clause.fields}
-
-
-def _build(args) -> Corpus | None:
-    corpus_dir = Path(args.corpus)
-    if not corpus_dir.is_dir():
-        print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
-        return None
-    try:
-        return build_corpus(corpus_dir)
-    except ValueError as error:     # a broken config file (themes.toml, aliases.toml)
-        print(f"error: {error}", file=sys.stderr)
-        return None
 
 
 def _row(document: Document) -> tuple[str, ...]:

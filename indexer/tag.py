@@ -35,7 +35,6 @@ from __future__ import annotations
 import functools
 import logging
 import re
-import sys
 import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -337,26 +336,7 @@ def tag_documents(documents: list[Document], taxonomy: Taxonomy) -> None:
         tag_document(document, taxonomy)
 
 
-# --- the `themes` command ------------------------------------------------------------------
-
-def themes_command(args) -> int:
-    """Print each theme's document and clause counts and its top documents, for tuning themes.toml."""
-    corpus_dir = Path(args.corpus)
-    if not corpus_dir.is_dir():
-        print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
-        return 2
-    try:
-        taxonomy = load_taxonomy(corpus_dir)
-    except TaxonomyError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    # Imported here because the pipeline itself imports this module to run the tag stage.
-    from indexer.pipeline import build_corpus
-
-    corpus = build_corpus(corpus_dir)
-    print(themes_report(corpus.documents, taxonomy))
-    return 0
-
+# --- the `themes` report (python -m indexer themes) ------------------------------------------
 
 def themes_report(documents: list[Document], taxonomy: Taxonomy, top: int = 5) -> str:
     """Per theme: counts, the documents where it is most widespread, and terms that never fired;

@@ -16,7 +16,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 from app import create_app  # noqa: E402
-from indexer import config, index  # noqa: E402
+from indexer import config, index, store  # noqa: E402
 from indexer.records import SearchRequest  # noqa: E402
 from indexer.search import Engine  # noqa: E402
 from site_server import launch, serving  # noqa: E402
@@ -41,11 +41,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", default=str(config.index_dir()))
     parser.add_argument("--corpus", default=str(config.corpus_dir()))
     args = parser.parse_args(argv)
-    if index.published_version(Path(args.index)) is None:
+    if store.published_version(Path(args.index)) is None:
         index.build(Path(args.corpus), Path(args.index), show_progress=False)
     OUT.mkdir(parents=True, exist_ok=True)
     targets = pages(Engine(Path(args.index)))
-    with serving(create_app(args.index)) as base, sync_playwright() as p:
+    with serving(create_app({"CESOU_INDEX": args.index})) as base, sync_playwright() as p:
         browser = launch(p)
         for device, (width, height) in WIDTHS.items():
             page = browser.new_page(viewport={"width": width, "height": height},

@@ -9,18 +9,27 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app import SECURITY_HEADERS, create_app
+from app import create_app
+from web.responses import SECURITY_HEADERS
 from site_server import build_hostile_index
 
-HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "breadcrumb", "text", "snippet", "url",
-            "date", "issuers", "themes", "score"}
+# The exact JSON shapes (README "JSON and CSV API"): a key added or lost fails here.
+SEARCH_KEYS = {"query", "total", "page", "per_page", "hits", "facets", "notice", "partial",
+               "expansions"}
+HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
+            "snippet", "url", "date", "issuers", "themes", "doc_type", "score"}
+FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
+DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source", "themes",
+                 "theme_terms", "aliases", "clause_count", "url"}
+CLAUSE_KEYS = {"id", "label", "heading", "text", "parent", "kind", "fields", "themes",
+               "theme_terms", "url"}
 FACETS = ("issuer", "year", "theme", "type")
 QUERY = "基础研究"
 
 
 @pytest.fixture(scope="module")
 def client(built_index):
-    return create_app(index_dir=built_index).test_client()
+    return create_app({"CESOU_INDEX": built_index}).test_client()
 
 
 def get_json(client, url, status=200):
@@ -45,16 +54,17 @@ def path_of(url: str) -> str:
 
 def test_search_answers_in_the_documented_shape(client):
     data = search(client, q=QUERY)
-    assert {"query", "total", "page", "per_page", "hits", "facets"} <= data.keys()
+    assert set(data) == SEARCH_KEYS
     assert data["query"] == QUERY and data["page"] == 1 and data["per_page"] == 20
     assert data["total"] > 20 and len(data["hits"]) == 20
     for hit in data["hits"]:
-        assert HIT_KEYS <= hit.keys()
+        assert set(hit) == HIT_KEYS
         assert "<mark>" in hit["snippet"] or QUERY in hit["text"] + "".join(hit["breadcrumb"])
         assert isinstance(hit["breadcrumb"], list) and isinstance(hit["issuers"], list)
     assert set(data["facets"]) == set(FACETS)
     for values in data["facets"].values():
-        assert values and all(set(v) == {"value", "count"} and v["count"] > 0 for v in values)
+        assert values and all(set(v) == FACET_VALUE_KEYS and v["count"] > 0 for v in values)
+        assert not any(v["selected"] for v in values)
 
 
 def test_hit_urls_are_clause_permalinks_that_resolve(client):
@@ -69,6 +79,13 @@ def test_each_facet_filters_to_its_count(client, facet):
     value = search(client, q=QUERY)["facets"][facet][0]
     data = search(client, q=QUERY, per_page=100, **{facet: value["value"]})
     assert data["total"] == value["count"]
+    # The value's toggle URL is that same search; there the value is selected, and its toggle
+    # URL removes it again.
+    toggled = get_json(client, path_of(value["toggle_url"]))
+    assert toggled["total"] == value["count"]
+    chosen = next(v for v in toggled["facets"][facet] if v["value"] == value["value"])
+    assert chosen["selected"] and get_json(client, path_of(chosen["toggle_url"]))["total"] == \
+        search(client, q=QUERY)["total"]
     for hit in data["hits"]:
         if facet == "issuer":
             assert value["value"] in hit["issuers"]
@@ -163,7 +180,7 @@ def test_documents_list_every_document_with_its_url(client):
     documents = get_json(client, "/api/documents")["documents"]
     assert len(documents) >= 20
     for doc in documents:
-        assert {"id", "title", "doc_number", "issuers", "date", "doc_type", "themes", "url"} <= doc.keys()
+        assert set(doc) == DOCUMENT_KEYS
         assert urlsplit(doc["url"]).path == f"/d/{doc['id']}"
 
 
@@ -171,9 +188,10 @@ def test_document_detail_has_metadata_and_clause_urls(client):
     for doc in get_json(client, "/api/documents")["documents"]:
         detail = get_json(client, f"/api/documents/{quote(doc['id'])}")
         assert detail["title"] == doc["title"] and len(detail["clauses"]) == doc["clause_count"] > 0
+        assert set(detail) == DOCUMENT_KEYS | {"clauses"}
         for clause in detail["clauses"]:
             assert urlsplit(clause["url"]).path == f"/d/{doc['id']}/{clause['id']}"
-            assert {"label", "heading", "text", "parent", "kind"} <= clause.keys()
+            assert set(clause) == CLAUSE_KEYS
     first = get_json(client, "/api/documents")["documents"][0]
     some_clause = get_json(client, f"/api/documents/{first['id']}")["clauses"][-1]
     assert client.get(path_of(some_clause["url"])).status_code == 200
@@ -214,7 +232,7 @@ def test_security_headers_on_every_response(client, url):
 
 @pytest.fixture(scope="module")
 def hostile_client(tmp_path_factory):
-    return create_app(index_dir=build_hostile_index(tmp_path_factory.mktemp("hostile"))).test_client()
+    return create_app({"CESOU_INDEX": build_hostile_index(tmp_path_factory.mktemp("hostile"))}).test_client()
 
 
 def test_markup_in_the_corpus_never_reaches_json_as_markup(hostile_client):

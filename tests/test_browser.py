@@ -17,7 +17,7 @@ QUERY = "基础研究"
 
 @pytest.fixture(scope="module")
 def base(built_index):
-    with serving(create_app(index_dir=built_index)) as url:
+    with serving(create_app({"CESOU_INDEX": built_index})) as url:
         yield url
 
 
@@ -143,7 +143,7 @@ def test_phone_width_has_no_horizontal_scroll(browser, base):
 
 def test_corpus_document_with_script_runs_nothing(browser, tmp_path_factory):
     hostile_index = build_hostile_index(tmp_path_factory.mktemp("hostile"))
-    with serving(create_app(index_dir=hostile_index)) as base:
+    with serving(create_app({"CESOU_INDEX": hostile_index})) as base:
         context = browser.new_context(base_url=base)
         tab = context.new_page()
         dialogs, errors = [], []

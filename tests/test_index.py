@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import config, index
+from indexer import config, index, store
 from indexer.records import Clause, Corpus, Document, SearchRequest
 from indexer.search import Engine, IndexNotFound
 
@@ -47,7 +47,7 @@ def test_publish_switches_current_and_keeps_one_previous(tmp_path):
     assert remaining == {second.build_id, third.build_id}
     assert first.build_id not in remaining
     assert os.readlink(tmp_path / "current") == f"versions/{third.build_id}"
-    manifest = json.loads((third.version_dir / index.MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((third.version_dir / store.MANIFEST).read_text(encoding="utf-8"))
     assert manifest["clauses"] == 1
 
 
@@ -113,7 +113,7 @@ def interrupt_while_writing(folder: Path, served: str, log: Path, signum: int) -
 def test_sigkill_mid_build_leaves_the_served_index(tmp_path, built_index):
     folder, served, before = served_copy(built_index, tmp_path)
     partial, _ = interrupt_while_writing(folder, served, tmp_path / "build.log", signal.SIGKILL)
-    assert not (partial / index.MANIFEST).exists()
+    assert not (partial / store.MANIFEST).exists()
     assert os.readlink(folder / "current") == served
     assert Engine(folder).search(SearchRequest(q="基础研究")).total == before
     done = subprocess.run(build_cli(config.corpus_dir(), folder), cwd=REPO,
@@ -173,9 +173,9 @@ def test_a_vanished_link_keeps_the_open_version(tmp_path):
 
 def test_a_version_of_an_older_format_counts_as_missing(tmp_path):
     report = publish(tmp_path, "基础研究")
-    manifest = report.version_dir / index.MANIFEST
+    manifest = report.version_dir / store.MANIFEST
     data = json.loads(manifest.read_text(encoding="utf-8"))
-    manifest.write_text(json.dumps({**data, "format": index.FORMAT - 1}), encoding="utf-8")
-    assert index.published_version(tmp_path) is None
+    manifest.write_text(json.dumps({**data, "format": store.FORMAT - 1}), encoding="utf-8")
+    assert store.published_version(tmp_path) is None
     with pytest.raises(IndexNotFound):
         Engine(tmp_path)

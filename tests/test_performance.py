@@ -10,6 +10,7 @@ from dataclasses import asdict
 import pytest
 
 from indexer import dedupe, index, pipeline, tag
+from indexer.backends.whoosh import segment_parts
 from indexer.load import load_corpus
 from indexer.records import Clause, Document, SearchRequest
 from indexer.search import Engine
@@ -125,15 +126,16 @@ def test_small_corpora_are_parsed_in_this_process(corpus_dir):
 
 @pytest.mark.parametrize("count, parts", [(0, 2), (1, 2), (7, 2), (10, 3), (5, 1)])
 def test_parts_cover_every_clause_once_in_order(count, parts):
-    ranges = index._parts(count, parts)
+    ranges = segment_parts(count, parts)
     assert [n for start, end in ranges for n in range(start, end)] == list(range(count))
     assert len(ranges) == min(count, parts)
 
 
 def test_an_index_written_as_parallel_segments_searches_like_one_segment(
         corpus_dir, built_index, tmp_path, monkeypatch):
-    monkeypatch.setattr(index, "PARALLEL_MIN_CLAUSES", 10)
-    monkeypatch.setattr(index, "_segment_count", lambda clauses: 3)
+    from indexer.backends import whoosh
+    monkeypatch.setattr(whoosh, "PARALLEL_MIN_CLAUSES", 10)
+    monkeypatch.setattr(whoosh, "_segment_count", lambda clauses: 3)
     report = index.build(corpus_dir, tmp_path, show_progress=False)
     from whoosh import index as whoosh_index
     assert len(whoosh_index.open_dir(str(report.version_dir / "whoosh")).reader().leaf_readers()) == 3

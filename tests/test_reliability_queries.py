@@ -44,7 +44,7 @@ def engine(built_index):
 @pytest.fixture(scope="module")
 def client(built_index):
     from app import create_app
-    return create_app(index_dir=built_index).test_client()
+    return create_app({"CESOU_INDEX": built_index}).test_client()
 
 
 @pytest.fixture(scope="module")

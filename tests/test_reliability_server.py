@@ -120,8 +120,8 @@ def test_internal_error_is_a_plain_500_page(built_index, monkeypatch):
 
     def broken(self, req):
         raise RuntimeError("secret internal detail /etc/shadow")
-    monkeypatch.setattr(search.Engine, "search", broken)
-    site = create_app(index_dir=built_index)
+    monkeypatch.setattr(search.Searcher, "search", broken)
+    site = create_app({"CESOU_INDEX": built_index})
     assert not site.debug and not site.testing and not site.config["PROPAGATE_EXCEPTIONS"]
     for path in (f"/api/search?q={quote('科技')}", f"/?q={quote('科技')}"):
         response = site.test_client().get(path)

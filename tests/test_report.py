@@ -6,7 +6,7 @@ import shutil
 
 from indexer.__main__ import main
 from indexer.records import Clause, Document
-from indexer.report import document_to_json
+from indexer.store import export_dict as document_to_json
 
 DOCUMENT_KEYS = ["id", "title", "doc_number", "issuers", "date", "doc_type", "themes", "source",
                  "aliases", "clauses"]

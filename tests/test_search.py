@@ -324,8 +324,8 @@ def test_real_related_and_refresh_free_lookups(engine):
 
 def test_quick_first_ranking_keeps_every_match_once(engine, clause_texts, monkeypatch):
     """With a rescoring window smaller than the matches, pages still cover each match once."""
-    from indexer import search
-    monkeypatch.setattr(search, "RESCORE_WINDOW", 5)
+    from indexer import rank
+    monkeypatch.setattr(rank, "RESCORE_WINDOW", 5)
     truth = brute(clause_texts, lambda t: "人才" in t)
     pages = [engine.search(SearchRequest(q='"人才"', page=p, per_page=10)) for p in range(1, 40)]
     seen = [(h.doc_id, h.clause_id) for r in pages for h in r.hits]

@@ -17,7 +17,7 @@ QUERY = "基础研究"
 
 @pytest.fixture(scope="module")
 def client(built_index):
-    return create_app(index_dir=built_index).test_client()
+    return create_app({"CESOU_INDEX": built_index}).test_client()
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_search_shows_clause_cards_with_breadcrumb_snippet_and_permalink(client,
 
 
 def present_short(text: str) -> str:
-    from app import short
+    from web.urls import short
     return short(text)
 
 
@@ -278,7 +278,7 @@ def test_unknown_clause_of_a_known_document_is_404(client, api):
 
 
 def test_missing_index_is_a_clear_503_not_a_crash(tmp_path):
-    site = create_app(index_dir=tmp_path / "no-index").test_client()
+    site = create_app({"CESOU_INDEX": tmp_path / "no-index"}).test_client()
     for url in ("/", "/?q=x", "/d"):
         response = site.get(url)
         assert response.status_code == 503 and "make build" in response.get_data(as_text=True)
@@ -289,7 +289,7 @@ def test_missing_index_is_a_clear_503_not_a_crash(tmp_path):
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
-    return create_app(index_dir=build_hostile_index(tmp_path_factory.mktemp("hostile"))).test_client()
+    return create_app({"CESOU_INDEX": build_hostile_index(tmp_path_factory.mktemp("hostile"))}).test_client()
 
 
 def test_markup_in_corpus_text_is_shown_as_text_on_every_page(hostile):

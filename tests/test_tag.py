@@ -10,7 +10,8 @@ from indexer import config
 from indexer.pipeline import build_corpus
 from indexer.records import Clause, Document
 from indexer.tag import (Taxonomy, TaxonomyError, load_taxonomy, match_themes, own_text,
-                         tag_documents, themes_command, themes_report)
+                         tag_documents, themes_report)
+from indexer.cli import themes_command
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tag"
 

@@ -1,0 +1,119 @@
+"""The on-disk index layout and the one JSON form of the records.
+
+Layout of the index folder:
+
+    index_dir/build.lock             flock'ed by the one running build
+    index_dir/current -> versions/X  the served version; replaced by one atomic rename
+    index_dir/versions/X/            documents.json, document_aliases.json,
+                                     normalized.json (per clause: text, heading, context),
+                                     config/ (the alias table and jieba user dictionary the
+                                     version was built with, so queries are analysed like the
+                                     index), the backend's own files (whoosh/),
+                                     manifest.json (written last: marks it complete)
+    index_dir/jieba/                 jieba's prefix-dictionary cache
+
+A version is complete when its manifest names the current FORMAT; anything else counts as
+missing, so a reader never opens a half-written or older version.
+
+Records ⇄ JSON: `document_to_dict` / `document_from_dict` are the only conversion of a
+`Document` (with its clauses); the export's JSON Lines shape is a fixed projection of it
+(`export_dict`), and a `Hit` is `hit_to_dict`. A new record field is one edit in records.py,
+carried everywhere by these functions (tests/test_store.py round-trips them).
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, fields
+from pathlib import Path
+
+from indexer.records import Clause, Document, Hit
+
+FORMAT = 2     # bump when the version layout changes: older versions then count as missing
+MANIFEST = "manifest.json"
+DOCUMENTS = "documents.json"
+NORMALIZED = "normalized.json"
+DOCUMENT_ALIASES = "document_aliases.json"
+CONFIG = "config"
+
+# The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
+# so its keys and their order are listed here rather than following the record's fields.
+EXPORT_DOCUMENT_KEYS = ("id", "title", "doc_number", "issuers", "date", "doc_type", "themes",
+                        "source", "aliases")
+EXPORT_CLAUSE_KEYS = ("id", "label", "heading", "text", "parent", "fields")
+
+_CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))
+_DOCUMENT_FIELDS = frozenset(f.name for f in fields(Document)) - {"clauses"}
+
+
+# --- records ⇄ JSON ---------------------------------------------------------------------------
+
+def document_to_dict(document: Document) -> dict:
+    """Every field of a document and its clauses, as JSON-ready data."""
+    return asdict(document)
+
+
+def document_from_dict(data: dict) -> Document:
+    """The Document `document_to_dict` wrote; keys the record types do not know are skipped,
+    so a store written by a newer build still opens."""
+    clauses = [Clause(**{k: v for k, v in c.items() if k in _CLAUSE_FIELDS})
+               for c in data["clauses"]]
+    return Document(**{k: v for k, v in data.items() if k in _DOCUMENT_FIELDS}, clauses=clauses)
+
+
+def export_dict(document: Document) -> dict:
+    """A document as one line of `python -m indexer export`."""
+    data = document_to_dict(document)
+    return {**{k: data[k] for k in EXPORT_DOCUMENT_KEYS},
+            "clauses": [{k: c[k] for k in EXPORT_CLAUSE_KEYS} for c in data["clauses"]]}
+
+
+def hit_to_dict(hit: Hit, url: str) -> dict:
+    """A search hit as the API's JSON object (and the CSV row's source): every field, the
+    clause's permalink, the score rounded for reading."""
+    return {**asdict(hit), "url": url, "score": round(hit.score, 4)}
+
+
+# --- versions ---------------------------------------------------------------------------------
+
+def jieba_cache(index_dir: Path) -> Path:
+    return Path(index_dir) / "jieba"
+
+
+def published_version(index_dir: Path) -> Path | None:
+    """The complete version `current` points at, or None when nothing usable is published
+    (no link, a partial version, or one written in an older format)."""
+    manifest = Path(index_dir) / "current" / MANIFEST
+    try:
+        complete = json.loads(manifest.read_text(encoding="utf-8")).get("format") == FORMAT
+    except (OSError, ValueError):
+        return None
+    return manifest.parent.resolve() if complete else None
+
+
+def current_link(index_dir: Path) -> str | None:
+    """Where `current` points (one readlink), to notice a new version cheaply."""
+    try:
+        return os.readlink(Path(index_dir) / "current")
+    except OSError:
+        return None
+
+
+def read_json(path: Path):
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def write_json(path: Path, data) -> None:
+    """Write and fsync: the manifest that follows must never describe unwritten data."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def read_documents(version: Path) -> list[Document]:
+    return [document_from_dict(d) for d in read_json(Path(version) / DOCUMENTS)]
+
+
+def write_documents(version: Path, documents: list[Document]) -> None:
+    write_json(Path(version) / DOCUMENTS, [document_to_dict(d) for d in documents])

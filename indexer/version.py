@@ -1,0 +1,99 @@
+"""One published index version, opened: the documents store and the backend over it.
+
+An `IndexVersion` is immutable once opened. A request takes one (indexer.search.Engine's
+`snapshot()`) and is served from it from start to end, so a rebuild that publishes meanwhile
+is seen by the next request, never by half of this one.
+
+What lives here is backend-independent: the documents and their clauses, per-clause arrays
+addressed by docnum (the clause's position in the store: documents in order, then their
+clauses), the normalised texts the engine verifies and snippets from, and each document's
+outline for breadcrumbs. The backend (`backend`) answers matching, counting and ranking.
+"""
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer import aliases, analysis, present, store
+from indexer.backends import base
+from indexer.records import Clause, Document
+
+
+class IndexNotFound(Exception):
+    """No index is published yet; the message tells how to build one."""
+
+
+@dataclass(kw_only=True)
+class IndexVersion:
+    path: Path
+    documents: list[Document]
+    document_aliases: dict[str, str]    # alias document id → canonical id
+    alias_table: aliases.AliasTable
+    texts: list[str]                    # docnum → normalised label+heading+text
+    headings: list[str]                 # docnum → normalised label+heading
+    contexts: list[str]                 # docnum → normalised title + ancestor headings
+    doc_of: array                       # docnum → index into documents
+    clause_of: array                    # docnum → index into that document's clauses
+    doc_start: list[int]                # document index → its first docnum
+    by_id: dict[str, int]               # canonical document id → index into documents
+    clause_docnum: dict[tuple[str, str], int]
+    backend: base.SearchBackend | None = None
+    outlines: dict[int, list[present.OutlineEntry]] = field(default_factory=dict)  # filled on use
+
+    @property
+    def clause_count(self) -> int:
+        return len(self.texts)
+
+    def canonical(self, doc_id: str) -> str | None:
+        """The canonical id for a canonical or alias document id; None when unknown."""
+        return doc_id if doc_id in self.by_id else self.document_aliases.get(doc_id)
+
+    def document(self, doc_id: str) -> Document | None:
+        canonical = self.canonical(doc_id)
+        return self.documents[self.by_id[canonical]] if canonical else None
+
+    def docnum(self, doc_id: str, clause_id: str) -> int | None:
+        return self.clause_docnum.get((self.canonical(doc_id) or "", clause_id))
+
+    def document_at(self, docnum: int) -> Document:
+        return self.documents[self.doc_of[docnum]]
+
+    def clause_at(self, docnum: int) -> Clause:
+        return self.documents[self.doc_of[docnum]].clauses[self.clause_of[docnum]]
+
+    def docnums_of(self, document_index: int) -> range:
+        first = self.doc_start[document_index]
+        return range(first, first + len(self.documents[document_index].clauses))
+
+    def breadcrumb(self, docnum: int) -> list[str]:
+        """Titles of the clause's parents; each document's outline is worked out once."""
+        d = self.doc_of[docnum]
+        if d not in self.outlines:
+            self.outlines[d] = present.outline(self.documents[d])
+        return [present.clause_title(a) for a in self.outlines[d][self.clause_of[docnum]].ancestors]
+
+
+def open_version(path: Path, index_dir: Path, open_backend) -> IndexVersion:
+    """Read a complete version folder; `open_backend(version)` opens its search backend."""
+    analysis.configure_jieba(path / store.CONFIG / "userdict.txt", store.jieba_cache(index_dir))
+    documents = store.read_documents(path)
+    normalized = store.read_json(path / store.NORMALIZED)
+    doc_of, clause_of, doc_start = array("i"), array("i"), []
+    for d, document in enumerate(documents):
+        doc_start.append(len(doc_of))
+        doc_of.extend([d] * len(document.clauses))
+        clause_of.extend(range(len(document.clauses)))
+    if len(doc_of) != len(normalized["texts"]):
+        raise IndexNotFound(f"索引版本 {path} 不完整，请重新构建（make build）。")
+    version = IndexVersion(
+        path=path, documents=documents,
+        document_aliases=store.read_json(path / store.DOCUMENT_ALIASES),
+        alias_table=aliases.load_aliases(path),
+        texts=normalized["texts"], headings=normalized["headings"],
+        contexts=normalized["contexts"], doc_of=doc_of, clause_of=clause_of,
+        doc_start=doc_start, by_id={doc.id: i for i, doc in enumerate(documents)},
+        clause_docnum={(documents[doc_of[n]].id, documents[doc_of[n]].clauses[clause_of[n]].id): n
+                       for n in range(len(doc_of))})
+    version.backend = open_backend(version)
+    return version

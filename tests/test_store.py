@@ -1,0 +1,53 @@
+"""Records ⇄ JSON: one pair of functions, and what they write reads back as the same records."""
+from __future__ import annotations
+
+import json
+
+from indexer import store
+from indexer.records import Clause, Document, Hit
+
+
+def sample_document() -> Document:
+    return Document(
+        id="gf-2018-4", title="国务院关于全面加强基础科学研究的若干意见", doc_number="国发〔2018〕4号",
+        issuers=["国务院"], date="2018-01-19", doc_type="意见", source="汇编.txt",
+        clauses=[Clause(id="1", label="一、", heading="总体要求", text="", parent=None, kind="section"),
+                 Clause(id="1.1", label="（一）", heading="", text="<script>全文</script>", parent="1",
+                        kind="item", fields={"牵头部门": "科技部"}, themes=["基础研究"],
+                        theme_terms={"基础研究": ["基础研究"]})],
+        themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"])
+
+
+def test_a_document_round_trips_through_json():
+    document = sample_document()
+    text = json.dumps(store.document_to_dict(document), ensure_ascii=False)
+    assert store.document_from_dict(json.loads(text)) == document
+
+
+def test_the_store_reads_back_what_it_wrote(tmp_path):
+    documents = [sample_document()]
+    store.write_documents(tmp_path, documents)
+    assert store.read_documents(tmp_path) == documents
+
+
+def test_unknown_keys_from_a_newer_build_are_skipped():
+    data = store.document_to_dict(sample_document())
+    data["future_field"] = 1
+    data["clauses"][0]["future_field"] = 2
+    assert store.document_from_dict(data) == sample_document()
+
+
+def test_the_export_is_a_fixed_projection_in_a_fixed_order():
+    data = store.export_dict(sample_document())
+    assert tuple(data) == (*store.EXPORT_DOCUMENT_KEYS, "clauses")
+    assert all(tuple(c) == store.EXPORT_CLAUSE_KEYS for c in data["clauses"])
+    assert data["clauses"][1]["fields"] == {"牵头部门": "科技部"}
+
+
+def test_a_hit_is_every_field_plus_its_url_with_a_rounded_score():
+    hit = Hit(doc_id="d", doc_title="t", clause_id="1", label="一、", heading="h", breadcrumb=["a"],
+              text="x", snippet="<mark>x</mark>", date="2020", issuers=["国务院"], themes=[],
+              doc_type="意见", score=1.234567)
+    data = store.hit_to_dict(hit, "http://x/d/d/1")
+    assert data["url"] == "http://x/d/d/1" and data["score"] == 1.2346
+    assert set(data) - {"url"} == set(Hit.__dataclass_fields__)

@@ -1,0 +1,76 @@
+"""The `api` blueprint: JSON and CSV twins of the pages.
+
+    /api/search            the search page's results as JSON (same parameters)
+    /api/search.csv        every result of that search as CSV
+    /api/documents         all documents
+    /api/documents/<id>    one document with its clauses
+
+Shapes are the records' own (indexer/store.py), so a new field appears everywhere at once.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from flask import Blueprint, jsonify, request, url_for
+
+from indexer import facets, params, store
+from indexer.records import Document, Hit
+from web.engine import searcher
+from web.responses import csv_response
+from web.site import document_or_redirect
+from web.urls import search_url
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+CSV_COLUMNS = ["rank", "doc_id", "doc_title", "date", "issuers", "doc_type", "themes",
+               "clause_id", "label", "heading", "breadcrumb", "text", "url", "score"]
+
+
+@bp.get("/search")
+def search():
+    req = params.request_from_args(request.args.to_dict(flat=False))
+    result = searcher().search(req)
+    shown = facets.with_urls(result.facets, req, lambda r: search_url(r, "api.search"))
+    return jsonify(
+        query=req.q, total=result.total, page=req.page, per_page=req.per_page,
+        hits=[hit_json(hit) for hit in result.hits],
+        facets={name: [asdict(v) for v in values] for name, values in shown.items()},
+        notice=result.notice, partial=result.partial or bool(result.missing),
+        expansions=result.expansions,
+    )
+
+
+@bp.get("/search.csv")
+def search_csv():
+    req = params.request_from_args(request.args.to_dict(flat=False))
+    hits = searcher().iter_all(req)
+    rows = ([rank] + [hit_json(hit)[c] for c in CSV_COLUMNS[1:]] for rank, hit in enumerate(hits, 1))
+    return csv_response([CSV_COLUMNS, *rows], "cesou-search.csv")
+
+
+@bp.get("/documents")
+def documents():
+    return jsonify(documents=[document_json(d) for d in searcher().documents()])
+
+
+@bp.get("/documents/<doc_id>")
+def document(doc_id: str):
+    doc = document_or_redirect(doc_id, "api.document")
+    data = document_json(doc)
+    data["clauses"] = [
+        {**clause, "url": url_for("site.clause", doc_id=doc.id, clause_id=clause["id"], _external=True)}
+        for clause in store.document_to_dict(doc)["clauses"]]
+    return jsonify(data)
+
+
+def hit_json(hit: Hit) -> dict:
+    return store.hit_to_dict(
+        hit, url_for("site.clause", doc_id=hit.doc_id, clause_id=hit.clause_id, _external=True))
+
+
+def document_json(doc: Document) -> dict:
+    """A document's metadata (clauses left out, counted) and its page's URL."""
+    data = store.document_to_dict(doc)
+    del data["clauses"]
+    return {**data, "clause_count": len(doc.clauses),
+            "url": url_for("site.document", doc_id=doc.id, _external=True)}

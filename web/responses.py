@@ -1,0 +1,106 @@
+"""What every response shares: security headers, safe JSON, CSV files and the one error handler.
+
+Language policy: everything a researcher reads is Chinese, once — pages, notices and the
+`error` of a JSON error body; Flask's English defaults ("Not Found", "The requested URL…")
+never reach them. (The command line, for administrators, may add English.)
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Flask, Response, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
+
+from indexer.records import QueryError, SearchRequest
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+# The Chinese for each HTTP error a researcher can meet; a view's own description wins.
+ERROR_TITLES = {400: "请求有误", 404: "找不到这个页面", 405: "不支持这种请求方式",
+                500: "服务器出错了", 503: "暂时无法检索"}
+ERROR_MESSAGES = {
+    400: "请求的参数有误，请检查后再试。",
+    404: "这个地址没有对应的文件或条款。",
+    405: "这个地址只能用浏览器打开（GET），不能提交数据。",
+    500: "这次请求没有完成。请稍后再试；如果一直出错，请告诉维护者出错的网址。",
+    503: "服务暂时不可用，请稍后再试。",
+}
+DEFAULT_TITLE = "请求没有完成"
+
+
+class SafeJSONProvider(DefaultJSONProvider):
+    """Readable Chinese JSON in which corpus text can never form markup (`<` → \\u003c).
+
+    The decoded data is unchanged; only the bytes on the wire avoid `<`, `>` and `&`, so a
+    document containing `<script>` stays inert even if a client mis-sniffs the response.
+    """
+    ensure_ascii = False
+
+    def dumps(self, obj, **kwargs):
+        text = super().dumps(obj, **kwargs)
+        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def csv_cell(value) -> str:
+    """One CSV cell; lists joined with the Chinese enumeration comma. A leading = + - @ is
+    quoted with an apostrophe so that Excel shows corpus text instead of running it as a formula."""
+    text = "；".join(value) if isinstance(value, list) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def csv_response(rows, filename: str) -> Response:
+    """A CSV download (UTF-8 with BOM, so Excel reads the Chinese) of `rows` (lists of cells)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([csv_cell(cell) for cell in row])
+    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def error_message(error: HTTPException) -> str:
+    """The view's own (Chinese) description, or the Chinese for the status."""
+    own = error.description and error.description != type(error).description
+    return error.description if own else ERROR_MESSAGES.get(error.code or 500, DEFAULT_TITLE)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_error(error: Exception):
+    """One handler: a JSON body under /api/, a Chinese page elsewhere; a QueryError is a 400
+    shown on the search page with the researcher's query kept."""
+    if isinstance(error, QueryError):
+        if wants_json():
+            return jsonify(error=str(error)), 400
+        return render_template("search.html", req=SearchRequest(q=request.args.get("q", "")),
+                               result=None, error=str(error)), 400
+    code = error.code or 500
+    message = error_message(error)
+    if wants_json():
+        return jsonify(error=message), code
+    return render_template("error.html", code=code, title=ERROR_TITLES.get(code, DEFAULT_TITLE),
+                           message=message), code
+
+
+def init_app(app: Flask) -> None:
+    app.json = SafeJSONProvider(app)
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.update(SECURITY_HEADERS)
+        return response
+
+    app.register_error_handler(HTTPException, handle_error)
+    app.register_error_handler(QueryError, handle_error)
