@@ -148,6 +148,7 @@ class Hit:
     themes: list[str]
     doc_type: str
     score: float
+    doc_number: str = ""        # the document's 文号
 
 
 @dataclass

@@ -17,7 +17,7 @@ from site_server import build_hostile_index
 SEARCH_KEYS = {"query", "total", "page", "per_page", "hits", "facets", "notice", "partial",
                "expansions"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
-            "snippet", "url", "date", "issuers", "themes", "doc_type", "score"}
+            "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source", "themes",
                  "theme_terms", "aliases", "clause_count", "url"}
@@ -165,6 +165,10 @@ def test_csv_export_has_bom_header_and_every_result(client):
             "issuers"} <= rows[0].keys()
     assert [r["rank"] for r in rows[:3]] == ["1", "2", "3"]
     assert all(QUERY in r["text"] + r["heading"] + r["label"] for r in rows)
+    # 文号 everywhere results appear: each row carries its document's.
+    numbers = {d["id"]: d["doc_number"] for d in get_json(client, "/api/documents")["documents"]}
+    assert all(r["doc_number"] == numbers[r["doc_id"]] for r in rows)
+    assert any(r["doc_number"] for r in rows)
 
 
 def test_csv_of_a_filtered_search_matches_the_json_total(client):

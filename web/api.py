@@ -22,7 +22,7 @@ from web.urls import search_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-CSV_COLUMNS = ["rank", "doc_id", "doc_title", "date", "issuers", "doc_type", "themes",
+CSV_COLUMNS = ["rank", "doc_id", "doc_title", "doc_number", "date", "issuers", "doc_type", "themes",
                "clause_id", "label", "heading", "breadcrumb", "text", "url", "score"]
 
 
