@@ -557,10 +557,10 @@ def _facets(v: _Version, matched: set[int]) -> dict[str, list[FacetValue]]:
             types[document.doc_type] += count
 
     def by_count(counter: Counter) -> list[FacetValue]:
-        return [FacetValue(value, count) for value, count in
+        return [FacetValue(value=value, count=count) for value, count in
                 sorted(counter.items(), key=lambda item: (-item[1], item[0]))]
     return {"issuer": by_count(issuers),
-            "year": [FacetValue(y, years[y]) for y in sorted(years)],
+            "year": [FacetValue(value=y, count=years[y]) for y in sorted(years)],
             "theme": by_count(themes), "type": by_count(types)}
 
 

@@ -18,7 +18,7 @@ def corpus(corpus_dir):
 
 
 def make_document(title, text, doc_number="", date="2017-01-01", doc_id=""):
-    clauses = [Clause(f"p{i}", "", "", part, None, "paragraph")
+    clauses = [Clause(id=f"p{i}", label="", heading="", text=part, parent=None, kind="paragraph")
                for i, part in enumerate(text.split("\n"), 1)]
     return Document(id=doc_id, title=title, doc_number=doc_number, issuers=["国务院"], date=date,
                     doc_type="意见", source="x.txt", clauses=clauses)

@@ -24,9 +24,10 @@ def aliases():
 
 def split_fixture(name: str, aliases, meta: DocumentMeta | None = None):
     lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    paragraphs = [Paragraph(text, n) for n, text in enumerate(lines, 1)]
-    source = SourceFile(name, "txt", "utf-8", "\n".join(lines), meta or DocumentMeta())
-    return split(CleanText(name, paragraphs, []), source, aliases)
+    paragraphs = [Paragraph(text=text, line=n) for n, text in enumerate(lines, 1)]
+    source = SourceFile(name=name, kind="txt", encoding="utf-8", text="\n".join(lines),
+                        meta=meta or DocumentMeta())
+    return split(CleanText(source=name, paragraphs=paragraphs, artifacts=[]), source, aliases)
 
 
 def metadata(draft):
@@ -91,9 +92,10 @@ def test_attachment_label_and_doc_number_under_the_notice_title(aliases):
 
 def test_a_notice_without_the_document_it_publishes_is_a_notice(aliases):
     lines = (FIXTURES / "attachment_label.txt").read_text(encoding="utf-8").splitlines()[:6]
-    paragraphs = [Paragraph(text, n) for n, text in enumerate(lines, 1)]
-    source = SourceFile("notice.txt", "txt", "utf-8", "\n".join(lines))
-    [draft] = split(CleanText("notice.txt", paragraphs, []), source, aliases)
+    paragraphs = [Paragraph(text=text, line=n) for n, text in enumerate(lines, 1)]
+    source = SourceFile(name="notice.txt", kind="txt", encoding="utf-8", text="\n".join(lines))
+    [draft] = split(CleanText(source="notice.txt", paragraphs=paragraphs, artifacts=[]), source,
+                    aliases)
     assert metadata(draft) == ("教育部关于印发《高校科技创新行动计划》的通知", "教技〔2018〕5号",
                                ["教育部"], "2018-03-01", "通知")
 
@@ -164,9 +166,11 @@ def test_traditional_characters_are_read_but_kept_as_printed(aliases):
 
 def test_stated_title_and_a_body_that_opens_with_a_heading(aliases):
     # an HTML page: the title only in its metadata, the body starts with a numbered heading
-    paragraphs = [Paragraph("一、总体要求", 1), Paragraph("加强科研诚信建设。", 2)]
-    source = SourceFile("page.html", "html", "utf-8", "", DocumentMeta(title="科技部关于加强科研诚信建设的通知"))
-    [draft] = split(CleanText("page.html", paragraphs, []), source, aliases)
+    paragraphs = [Paragraph(text="一、总体要求", line=1), Paragraph(text="加强科研诚信建设。", line=2)]
+    source = SourceFile(name="page.html", kind="html", encoding="utf-8", text="",
+                        meta=DocumentMeta(title="科技部关于加强科研诚信建设的通知"))
+    [draft] = split(CleanText(source="page.html", paragraphs=paragraphs, artifacts=[]), source,
+                    aliases)
     assert metadata(draft) == ("科技部关于加强科研诚信建设的通知", "", ["科技部"], "", "通知")
     assert draft.paragraphs == paragraphs and draft.consumed == []
 
@@ -183,8 +187,9 @@ def test_stated_metadata_is_ignored_for_a_compilation(aliases):
 
 
 def test_empty_file_has_no_documents(aliases):
-    source = SourceFile("empty.txt", "txt", "utf-8", "")
-    assert split(CleanText("empty.txt", [Paragraph("  ", 1)], []), source, aliases) == []
+    source = SourceFile(name="empty.txt", kind="txt", encoding="utf-8", text="")
+    cleaned = CleanText(source="empty.txt", paragraphs=[Paragraph(text="  ", line=1)], artifacts=[])
+    assert split(cleaned, source, aliases) == []
 
 
 @pytest.mark.parametrize("line, expected", [

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from indexer.records import Clause, DraftDocument, Paragraph
-from indexer.structure import build_clauses, chinese_number, find_label, split_run_in
+from indexer.patterns import chinese_number, find_label
+from indexer.structure import build_clauses, split_run_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 
@@ -18,8 +19,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 def draft(paragraphs: list[str], notice: list[str] = ()) -> DraftDocument:
     return DraftDocument(source="fixture.txt", title="", doc_number="", issuers=[], date="",
                          doc_type="",
-                         paragraphs=[Paragraph(t, i) for i, t in enumerate(paragraphs)],
-                         notice=[Paragraph(t, 0) for t in notice])
+                         paragraphs=[Paragraph(text=t, line=i) for i, t in enumerate(paragraphs)],
+                         notice=[Paragraph(text=t, line=0) for t in notice])
 
 
 def fixture(name: str) -> list[str]:
