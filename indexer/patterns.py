@@ -132,8 +132,11 @@ SENTENCE_MARK = re.compile(f"[{SENTENCE_END_MARKS}]")
 # Marks that close a line of running text: a sentence end, or a colon introducing what follows
 # (总体目标：), an ellipsis, and their half-width forms.
 LINE_END_MARKS = SENTENCE_END_MARKS + "：…" + ";:!?"
+_CLOSERS = "[”’」』）)》\"']*"
 # The line is over: a closing mark, then any closing quotes or brackets.
-LINE_END = re.compile(rf"[{LINE_END_MARKS}][”’」』）)》\"']*$")
+LINE_END = re.compile(rf"[{LINE_END_MARKS}]{_CLOSERS}$")
+# The text ends with a complete sentence (…加强组织领导。, …“三步走”；).
+SENTENCE_END = re.compile(rf"[{SENTENCE_END_MARKS}]{_CLOSERS}$")
 
 # --- field lines ------------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from indexer.patterns import (LINE_END, MEASURES_FIELDS, NAMED_HEADINGS, TASK_FIELD_LINE,
-                              TASK_RECORD_LINE, Label, LabelStyle, find_label)
+from indexer.patterns import (LINE_END, MEASURES_FIELDS, NAMED_HEADINGS, SENTENCE_END,
+                              TASK_FIELD_LINE, TASK_RECORD_LINE, Label, LabelStyle, find_label)
 from indexer.records import Clause, ClauseKind, DraftDocument, Paragraph
 
 
@@ -304,6 +304,7 @@ def build_clauses(draft: DraftDocument) -> list[Clause]:
                                   parent=None, kind=ClauseKind.PARAGRAPH))
         return clauses
     tree.split_closing()
+    _sentence_items_are_text(tree.clauses)
     _settle_record_fields(tree.clauses)
     return clauses + tree.clauses
 
@@ -324,6 +325,22 @@ def _build_tree(texts: list[str], plain_lists: frozenset[tuple[str | None, str]]
         elif not (found and tree.heading(found)):
             tree.body(text)
     return tree
+
+
+def _sentence_items_are_text(clauses: list[Clause]) -> None:
+    """A numbered item that is only complete sentences is a provision, not a heading.
+
+    Its first sentence was read as a run-in heading (（二）规范提名程序。), but nothing follows it:
+    no body paragraph and no sub-item. A heading announces what comes after it, so an item whose
+    heading ends a sentence (。；！？) and that holds nothing else is text under its label.
+    Headings without a sentence end (（一）指导思想) and headings with a body stay headings.
+    """
+    parents = {clause.parent for clause in clauses}
+    for clause in clauses:
+        if (clause.kind in (ClauseKind.SECTION, ClauseKind.ITEM) and clause.label
+                and clause.heading and not clause.text and clause.id not in parents
+                and SENTENCE_END.search(clause.heading)):
+            clause.heading, clause.text = "", clause.heading
 
 
 def _settle_record_fields(clauses: list[Clause]) -> None:
