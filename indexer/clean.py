@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.aliases import AliasTable, load_aliases
-from indexer.patterns import (BULLET, DATE, DOC_NUMBER, FIELD_LINE, GENRE_WORDS, ISSUER_NAME,
+from indexer.patterns import (BULLET, DATE, DOC_NUMBER, DOC_TYPES, FIELD_LINE, ISSUER_NAME,
                               LINE_END, NAMED_LABEL, LabelStyle, find_label)
 from indexer.records import CleanText, Paragraph, SourceFile
 from indexer.text import display_width
@@ -68,7 +68,7 @@ DATE_LINE = re.compile(rf"^(?:(?P<signer>\S.*?)\s+)?{DATE}\s*(?:印发|发布)?$
 PAREN_LINE = re.compile(r"^[（(][^（()）]*[）)]$")
 # Document types a title ends with, possibly followed by a bracketed period (2021—2025年).
 TITLE_END = re.compile(
-    r"(?:" + "|".join(GENRE_WORDS) + r")[》”\"]*(?:的通知)?\s*(?:[（(][^（()）]*[）)]?)?$")
+    r"(?:" + "|".join(DOC_TYPES) + r")[》”\"]*(?:的通知)?\s*(?:[（(][^（()）]*[）)]?)?$")
 TITLE_MAX = 80
 
 # --- artifacts --------------------------------------------------------------------------------

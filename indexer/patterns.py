@@ -15,7 +15,8 @@ parameter rather than a copy:
 * **field lines**: any short name and a colon (总体目标：), of which the task-record fields
   (牵头部门：…) and the colophon's distribution lines (抄送：…) are the named kinds;
 * **issuing bodies' names**: how a body the alias table does not list is named (…部, …委员会);
-* **document types**: the genre words a title ends with.
+* **document types**: the genre words a title ends with, and the frozen types ids are spelled
+  with.
 """
 from __future__ import annotations
 
@@ -174,10 +175,16 @@ ISSUER_NAME = re.compile(r"^(?=[\u4e00-\u9fff]{2,24}$)[\u4e00-\u9fff]+?(?:"
 
 # --- document types ---------------------------------------------------------------------------
 
-# The canonical document types (公文 kinds) a title's genre word is read as; 实施方案, 专项规划,
-# 行动计划, 实施办法 … end with one of these. The second line holds the other kinds of 公文
-# (党政机关公文处理工作条例).
-DOC_TYPES = ("意见", "方案", "规划", "纲要", "计划", "办法", "条例", "规定", "决定", "通知",
-             "决议", "公告", "通告", "通报", "报告", "批复", "纪要", "函")
-# Every word a title may end with: the types above, and genre words of type 其他.
-GENRE_WORDS = DOC_TYPES + ("细则", "规则", "要点", "指南", "愿景与行动")
+# A document's type is the genre word its title ends with, the longest one that fits:
+# …实施细则 is 实施细则, not 细则; …三年行动计划 is 行动计划, not 计划; 实施方案, 专项规划 and
+# 实施办法 are 方案, 规划, 办法. The first line holds the 15 kinds of 公文 (党政机关公文处理工作
+# 条例), the rest the genres of policy documents. A title ending in none of them is 其他.
+DOC_TYPES = ("决议", "决定", "命令", "公报", "公告", "通告", "意见", "通知", "通报", "报告", "请示",
+             "批复", "议案", "函", "纪要",
+             "规划", "纲要", "计划", "行动计划", "方案", "要点", "愿景与行动", "办法", "细则",
+             "实施细则", "条例", "规定", "规则", "指南", "措施", "标准", "制度")
+OTHER_TYPE = "其他"
+# The types document ids were first minted with (identify.py), frozen: ids must survive a finer
+# reading of the type, so an id spells 行动计划 as 计划 and 实施细则 as 其他, as it always has.
+ID_TYPES = ("意见", "方案", "规划", "纲要", "计划", "办法", "条例", "规定", "决定", "通知",
+            "决议", "公告", "通告", "通报", "报告", "批复", "纪要", "函")

@@ -24,7 +24,7 @@ with issuer names:
 Issuers come from the signature, else the header line, else the title; each body separately,
 canonical names from the alias table; a body missing from the table is recognised by how
 bodies are named (…人民政府, …委员会). The date is the signature date, else an adoption note
-under the title ("（2014年7月7日经…审议通过）"). The type is the title's genre word (patterns.DOC_TYPES).
+under the title ("（2014年7月7日经…审议通过）"). The type is the longest genre word the title ends with (patterns.DOC_TYPES).
 Traditional characters are read as simplified but kept as printed. Metadata the source states
 (front matter, an HTML metadata table) overrides all of this when the file holds one document.
 """
@@ -38,12 +38,10 @@ from opencc import OpenCC
 
 from indexer.aliases import AliasTable
 from indexer.patterns import (ATTACHMENT_LINE, BULLET, COLOPHON_LINE, DATE, DOC_NUMBER, DOC_TYPES,
-                              GENRE_WORDS, ISSUER_NAME, NAMED_HEADING, SENTENCE_MARK, find_label)
+                              ISSUER_NAME, NAMED_HEADING, OTHER_TYPE, SENTENCE_MARK, find_label)
 from indexer.records import CleanText, DraftDocument, Paragraph, SourceFile
 
-# The type of a title that ends in a genre word outside patterns.DOC_TYPES (细则, 愿景与行动 …).
-OTHER_TYPE = "其他"
-_GENRE_END = re.compile(r"(?:" + "|".join(GENRE_WORDS) + r")$")
+_GENRE_END = re.compile(r"(?:" + "|".join(DOC_TYPES) + r")$")
 
 _DATE_LINE = re.compile(rf"^(?P<who>.*?)\s*{DATE}$")
 _DATE_IN_TEXT = re.compile(DATE)
@@ -443,9 +441,10 @@ def ends_with_genre(title: str) -> bool:
 
 
 def doc_type(title: str) -> str:
-    """The canonical type from the genre word the title ends with (…实施办法（暂行） → 办法)."""
+    """The type from the longest genre word the title ends with (…实施办法（暂行） → 办法,
+    …三年行动计划 → 行动计划), else 其他."""
     core = _without_parenthetical(compact(simplified(title)))
-    return next((t for t in DOC_TYPES if core.endswith(t)), OTHER_TYPE)
+    return max((t for t in DOC_TYPES if core.endswith(t)), key=len, default=OTHER_TYPE)
 
 
 def _without_parenthetical(title: str) -> str:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from indexer.clean import label_style
-from indexer.patterns import (FIELD_LINE, ISSUER_NAME, LINE_END, NAMED_HEADINGS, SENTENCE_MARK,
+from indexer.patterns import (DOC_TYPES, FIELD_LINE, ID_TYPES, ISSUER_NAME, LINE_END,
+                              NAMED_HEADINGS, OTHER_TYPE, SENTENCE_END, SENTENCE_MARK,
                               TASK_FIELD_LINE, TASK_FIELDS, LabelStyle, find_label)
 from indexer.records import DraftDocument, Paragraph
 from indexer.structure import build_clauses
@@ -96,19 +97,22 @@ def test_clean_tells_arabic_marks_apart(text, style):
     assert label_style(text) == style
 
 
-@pytest.mark.parametrize("text, sentence, line_end", [
-    ("加强组织领导。", True, True),
-    ("坚持以下原则：", False, True),
-    ("到2020年，实现“三步走”；", True, True),
-    ("他说：“要加强。”", True, True),
-    ("主要任务包括:", False, True),
-    ("等等……", False, True),
-    ("新一代人工智能发展规划", False, False),
-    ("（一）指导思想", False, False),
+@pytest.mark.parametrize("text, has_sentence, ends_sentence, ends_line", [
+    ("加强组织领导。", True, True, True),
+    ("坚持以下原则：", False, False, True),
+    ("到2020年，实现“三步走”；", True, True, True),
+    ("他说：“要加强。”", True, True, True),
+    ("坚持“四个面向”！", True, True, True),
+    ("主要任务包括:", False, False, True),
+    ("等等……", False, False, True),
+    ("加强领导。建立机制", True, False, False),
+    ("新一代人工智能发展规划", False, False, False),
+    ("（一）指导思想", False, False, False),
 ])
-def test_sentence_and_line_ends(text, sentence, line_end):
-    assert bool(SENTENCE_MARK.search(text)) == sentence
-    assert bool(LINE_END.search(text)) == line_end
+def test_sentence_and_line_ends(text, has_sentence, ends_sentence, ends_line):
+    assert bool(SENTENCE_MARK.search(text)) == has_sentence
+    assert bool(SENTENCE_END.search(text)) == ends_sentence
+    assert bool(LINE_END.search(text)) == ends_line
 
 
 @pytest.mark.parametrize("text, field, task_field", [
@@ -137,3 +141,8 @@ def test_every_task_field_is_a_field_line():
 ])
 def test_issuer_names(name, is_issuer):
     assert bool(ISSUER_NAME.match(name)) == is_issuer
+
+
+def test_ids_spell_types_with_a_subset_of_the_types():
+    # identify.py maps every type to the ID_TYPES word it ends with; each must still be a type
+    assert set(ID_TYPES) <= set(DOC_TYPES) and OTHER_TYPE not in DOC_TYPES
