@@ -122,24 +122,22 @@ def test_sections_items_and_bullets():
 
 
 def test_items_that_are_only_sentences_are_text():
-    clauses = clauses_of("sentence_items.txt")
-    def parts(clause_id):
-        return clauses[clause_id].label, clauses[clause_id].heading, clauses[clause_id].text
+    parts = {c.id: (c.label, c.heading, c.text) for c in clauses_of("sentence_items.txt").values()}
     # one sentence, ending in 。 ； or ！ (closing quotes may follow), and nothing after it
-    assert parts("1.1") == ("（一）", "", "坚持创新驱动。")
-    assert parts("1.2") == ("（二）", "", "坚持开放合作；")
-    assert parts("1.4") == ("（四）", "", "坚持“四个面向”！")
-    assert parts("2.1.1") == ("1.", "", "支持自由探索。")
-    assert parts("2.1.2") == ("2.", "", "建设重大平台，完善运行机制。")
-    assert parts("3") == ("三、", "", "加强组织领导。")
+    assert parts["1.1"] == ("（一）", "", "坚持创新驱动。")
+    assert parts["1.2"] == ("（二）", "", "坚持开放合作；")
+    assert parts["1.4"] == ("（四）", "", "坚持“四个面向”！")
+    assert parts["2.1.1"] == ("1.", "", "支持自由探索。")
+    assert parts["2.1.2"] == ("2.", "", "建设重大平台，完善运行机制。")
+    assert parts["3"] == ("三、", "", "加强组织领导。")
     # a first sentence with more after it, in the paragraph, below it or as sub-items, is a heading
-    assert parts("1.3") == ("（三）", "坚持统筹推进。", "各地区要加强协调。")
-    assert parts("2.2") == ("（二）", "完善评价机制。", "深化项目评审改革。")
-    assert parts("2.1") == ("（一）", "加强基础研究。", "")
+    assert parts["1.3"] == ("（三）", "坚持统筹推进。", "各地区要加强协调。")
+    assert parts["2.2"] == ("（二）", "完善评价机制。", "深化项目评审改革。")
+    assert parts["2.1"] == ("（一）", "加强基础研究。", "")
     # no sentence end: a heading, even with nothing under it
-    assert parts("1.5") == ("（五）", "指导思想", "全面贯彻党的十九大精神。")
-    assert parts("2.3") == ("（三）", "实行分类评价", "")
-    assert parts("1") == ("一、", "总体要求", "")
+    assert parts["1.5"] == ("（五）", "指导思想", "全面贯彻党的十九大精神。")
+    assert parts["2.3"] == ("（三）", "实行分类评价", "")
+    assert parts["1"] == ("一、", "总体要求", "")
 
 
 def test_label_out_of_sequence_is_body_text():
