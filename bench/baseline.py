@@ -137,8 +137,8 @@ class Baseline:
             [match, *params]).fetchall()
         return BaselineResult(
             total=total, hits=hits, partial=partial,
-            facets={"issuer": [FacetValue(v, n) for v, n in issuers],
-                    "year": [FacetValue(str(v), n) for v, n in years]})
+            facets={"issuer": [FacetValue(value=v, count=n) for v, n in issuers],
+                    "year": [FacetValue(value=str(v), count=n) for v, n in years]})
 
     def _group(self, terms: list[query.Term]) -> str:
         """One FTS5 OR-group: each term and its synonyms as phrases of their jieba words."""

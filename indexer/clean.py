@@ -1,7 +1,7 @@
 """Clean: rebuild real paragraphs from a source file's physical lines.
 
 The sources are exports of PDFs, Word files and web pages, and each kind wraps text its own way.
-Two line models cover them, and the model is detected from the text itself:
+Three line models cover them, and the model is detected from the text itself:
 
 * **trailing-space model** (PDF exports): every physical line is a hard wrap, and a line that
   ends with a space is the last line of its paragraph;
@@ -21,13 +21,14 @@ half-width punctuation in Chinese context made full width.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.aliases import AliasTable, load_aliases
-from indexer.patterns import DATE, DOC_NUMBER, GENRE_WORDS
+from indexer.patterns import (BULLET, DATE, DOC_NUMBER, DOC_TYPES, FIELD_LINE, ISSUER_NAME,
+                              LINE_END, NAMED_LABEL, LabelStyle, find_label)
 from indexer.records import CleanText, Paragraph, SourceFile
+from indexer.text import display_width
 
 # --- character classes --------------------------------------------------------------------
 
@@ -36,34 +37,24 @@ CJK = "\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef\u2014\u
 CJK_CHAR = re.compile(f"[{CJK}]")
 IDEOGRAPH = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
-# A sentence (or a label introducing a list) is over; closing quotes/brackets may follow.
-SENTENCE_END = re.compile(r"[。：；！？…:;!?][”’」』）)》\"']*$")
-
 # --- line kinds -----------------------------------------------------------------------------
 
-CN_NUM = "一二三四五六七八九十百零〇两"
-# Labels a heading or list item starts with, by numbering style. "1." must not be a decimal
-# (2.5) and a number must be followed by its mark, so amounts after a wrap (6位科学家, 131个,
-# 3～5项, 2013 年 9 月) are not labels.
-LABEL_STYLES = {
-    "chapter": re.compile(rf"^第[{CN_NUM}\d]+[章节部篇]"),
-    "article": re.compile(rf"^第[{CN_NUM}\d]+条"),
-    "section": re.compile(rf"^[{CN_NUM}]+、"),
-    "paren-cn": re.compile(rf"^[（(][{CN_NUM}]+[）)]"),
-    "arabic-dot": re.compile(r"^\d{1,2}[.．](?!\d)"),
-    "arabic-comma": re.compile(r"^\d{1,2}、"),
-    "paren-arabic": re.compile(r"^[（(]\d{1,2}[）)]"),
-    "box": re.compile(r"^专栏\s*\d+"),
-    "named": re.compile(r"^(?:前言|序言|结束语|附则|附件\s*\d*)"),
-}
+# The style of a heading printed with a name (前言, 附则, 附件2) instead of a number.
+NAMED_STYLE = "named"
 
 
 def label_style(text: str) -> str | None:
-    """The numbering style of the label the text starts with, or None."""
-    for style, pattern in LABEL_STYLES.items():
-        if pattern.match(text):
-            return style
-    return None
+    """The numbering style of the label the text starts with (patterns.LABELS), or None.
+
+    Arabic labels count as one style per mark here (1. and 1、): a document may set one on lines
+    of their own and run the other in, and run-in styles are told apart by that.
+    """
+    found = find_label(text)
+    if found is None:
+        return NAMED_STYLE if NAMED_LABEL.match(text) else None
+    if found.style is LabelStyle.ARABIC:
+        return f"{found.style}{found.label[-1]}"
+    return found.style
 
 
 # A heading that stands on its own line is short and holds no full stop.
@@ -73,18 +64,12 @@ HEADING_TAIL_MAX = 20
 
 # A date line, possibly signed on the same line (中国科协 2021 年 8 月 27 日) or marked 印发/发布.
 DATE_LINE = re.compile(rf"^(?:(?P<signer>\S.*?)\s+)?{DATE}\s*(?:印发|发布)?$")
-# A field of a record (牵头院领导：…, 具体举措：) or a label line (总体目标:, 抄送:…).
-FIELD_LINE = re.compile(r"^[\u4e00-\u9fff]{2,6}[：:]")
 # A line wholly in brackets, e.g. an adoption note under a title.
 PAREN_LINE = re.compile(r"^[（(][^（()）]*[）)]$")
-BULLET = re.compile(r"^(?:——|[-•·]\s)")
 # Document types a title ends with, possibly followed by a bracketed period (2021—2025年).
 TITLE_END = re.compile(
-    r"(?:" + "|".join(GENRE_WORDS) + r")[》”\"]*(?:的通知)?\s*(?:[（(][^（()）]*[）)]?)?$")
+    r"(?:" + "|".join(DOC_TYPES) + r")[》”\"]*(?:的通知)?\s*(?:[（(][^（()）]*[）)]?)?$")
 TITLE_MAX = 80
-# Shape of an issuing body's name the lexicon may not list (发展改革委, 黑龙江省人民政府).
-ORGAN_NAME = re.compile(
-    r"^[\u4e00-\u9fff]{1,10}(?:部|委|局|院|办|厅|署|会|中央|政府|党组|科协|办公室|银行|集团)$")
 
 # --- artifacts --------------------------------------------------------------------------------
 
@@ -230,7 +215,7 @@ def _keeps_space(left: str, right: str, issuer_names: tuple[str, ...]) -> bool:
 
 def is_issuer_name(token: str, issuer_names: tuple[str, ...]) -> bool:
     """A whole issuing body's name: in the lexicon, or shaped like one (…部, …委, …办公厅)."""
-    return token in issuer_names or bool(ORGAN_NAME.match(token))
+    return token in issuer_names or bool(ISSUER_NAME.match(token))
 
 
 def starts_with_issuer(token: str, issuer_names: tuple[str, ...]) -> bool:
@@ -299,7 +284,7 @@ class Classifier:
 
     def closes(self, text: str) -> bool:
         """Nothing can follow this line in the same paragraph."""
-        return (bool(SENTENCE_END.search(text)) or self.standalone_heading(text)
+        return (bool(LINE_END.search(text)) or self.standalone_heading(text)
                 or self.metadata(text) or self.title(text)
                 or bool(TOC_MARKER.match(SPACE_RUN.sub("", text))))
 
@@ -313,7 +298,7 @@ class Classifier:
 
     def heading_tail(self, head: str, tail: str) -> bool:
         """`tail` is the wrapped end of the standalone heading `head` (4. …提供 / 重要手段和保障)."""
-        return (self.standalone_heading(head) and not SENTENCE_END.search(head)
+        return (self.standalone_heading(head) and not LINE_END.search(head)
                 and len(tail) <= HEADING_TAIL_MAX and not re.search(r"[，。；：,;:、]", tail)
                 and not self.opens(tail))
 
@@ -418,11 +403,6 @@ def _trailing_space_model(lines: list[Line]) -> bool:
     return closing >= 3 and closing >= 0.1 * len(text_lines)
 
 
-def display_width(text: str) -> int:
-    """Width in half-width columns: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
-
-
 # A line is "full" when it reaches this share of the wrap width.
 FULL_LINE = 0.85
 # Share of lines that must be full and unfinished for a text to count as wrapped at a width.
@@ -440,7 +420,7 @@ def _wrap_width(lines: list[Line]) -> int | None:
         return None
     width = widths[int(0.9 * (len(widths) - 1))]
     unfinished = sum(display_width(line.text) >= FULL_LINE * width
-                     and not SENTENCE_END.search(line.text) for line in lines if line.text)
+                     and not LINE_END.search(line.text) for line in lines if line.text)
     return width if unfinished >= WRAPPED_SHARE * len(widths) else None
 
 
@@ -519,7 +499,7 @@ def _title_continuations(lines: list[Line], classify: Classifier) -> set[int]:
         block_start = (start == 0 or not lines[start - 1].text
                        or classify.date(lines[start - 1].text))
         end = start
-        while (end < len(lines) and lines[end].text and not SENTENCE_END.search(lines[end].text)
+        while (end < len(lines) and lines[end].text and not LINE_END.search(lines[end].text)
                and not classify.opens(lines[end].text) and not classify.title(lines[end].text)):
             end += 1
         if (block_start and end > start and end < len(lines) and lines[end].text

@@ -6,7 +6,9 @@ from a file name or a position in a file, so it survives renaming files and addi
 - with a 文号: pinyin initials of the agency code, the year, the number
   (国发〔2017〕35号 → gf-2017-35, 国科发基〔2017〕322号 → gkfj-2017-322);
 - without: the date, pinyin initials of the title's first characters, and of the type
-  (2014-07-07 中国科学院“率先行动”计划暨全面深化改革纲要 → 2014-07-07-zgkxysxx-gy).
+  (2014-07-07 中国科学院“率先行动”计划暨全面深化改革纲要 → 2014-07-07-zgkxysxx-gy). The type
+  is spelled with the frozen patterns.ID_TYPES (行动计划 → 计划 → jh, 实施细则 → 其他 → qt),
+  so that reading types more finely never moves a document's link.
 
 Two documents with the same id are told apart by sorting them on their metadata and text:
 the first keeps the id, the others get -2, -3 … in that order.
@@ -17,7 +19,7 @@ import re
 
 from pypinyin import Style, lazy_pinyin
 
-from indexer.patterns import DOC_NUMBER
+from indexer.patterns import DOC_NUMBER, ID_TYPES, OTHER_TYPE
 from indexer.records import Document
 
 _TITLE_CHARS = 8        # enough to tell documents of one day apart, short enough to type
@@ -30,9 +32,10 @@ def document_id(title: str, doc_number: str, date: str, doc_type: str) -> str:
     if match:
         agency = initials(match.group("agency")) or "wh"
         return f"{agency}-{match.group('year')}-{int(match.group('number'))}"
-    parts = [date or _UNDATED, initials(_title_core(title, doc_type))[:_TITLE_CHARS]]
-    if doc_type:
-        parts.append(initials(doc_type))
+    id_type = _id_type(doc_type)
+    parts = [date or _UNDATED, initials(_title_core(title, id_type))[:_TITLE_CHARS]]
+    if id_type:
+        parts.append(initials(id_type))
     return "-".join(p for p in parts if p)
 
 
@@ -51,6 +54,13 @@ def initials(text: str) -> str:
     """Lowercase pinyin initials of the Chinese characters; Latin letters and digits kept."""
     letters = lazy_pinyin(text, style=Style.FIRST_LETTER)
     return re.sub(r"[^a-z0-9]", "", "".join(letters).lower())
+
+
+def _id_type(doc_type: str) -> str:
+    """The type as ids spell it: the frozen ID_TYPES word the type ends with, else 其他."""
+    if not doc_type:
+        return ""
+    return next((t for t in ID_TYPES if doc_type.endswith(t)), OTHER_TYPE)
 
 
 def _title_core(title: str, doc_type: str) -> str:

@@ -64,7 +64,7 @@ def _read_one(job: tuple[SourceFile, AliasTable, Taxonomy]) -> tuple[list[Docume
     try:
         return read_source(source, aliases, taxonomy, warnings), warnings
     except Exception as error:  # one unreadable file must not stop the others
-        warnings.append(BuildWarning(source.name, f"could not be parsed: {_describe(error)}"))
+        warnings.append(BuildWarning(source=source.name, message=f"could not be parsed: {_describe(error)}"))
         return None, warnings
 
 
@@ -74,17 +74,18 @@ def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,
     `warnings`. Themes the source states (front matter, 主题分类) replace the inferred ones."""
     drafts = split(clean(source, aliases), source, aliases)
     if not drafts:
-        warnings.append(BuildWarning(source.name, "no text found: nothing to index"))
+        warnings.append(BuildWarning(source=source.name, message="no text found: nothing to index"))
     if len(drafts) > 1 and source.meta != DocumentMeta():
         warnings.append(BuildWarning(
-            source.name, f"stated metadata ignored: the file holds {len(drafts)} documents"))
+            source=source.name, message=f"stated metadata ignored: the file holds {len(drafts)} documents"))
     documents = []
     for draft in drafts:
         clauses = build_clauses(draft)
         if not (draft.consumed or draft.date or draft.doc_number or any(c.label for c in clauses)):
             warnings.append(BuildWarning(
-                source.name, f"no recognisable structure (no title line, date, 文号 or numbered "
-                             f"clauses): “{draft.title}” is indexed as one unstructured document"))
+                source=source.name,
+                message=f"no recognisable structure (no title line, date, 文号 or numbered "
+                        f"clauses): “{draft.title}” is indexed as one unstructured document"))
         documents.append(_document(draft, clauses))
     tag_documents(documents, taxonomy)
     if len(documents) == 1 and source.meta.themes:

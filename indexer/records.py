@@ -7,11 +7,12 @@ follow one document from its raw file to a search hit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 
 # --- load -----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(kw_only=True)
 class DocumentMeta:
     """Metadata a source states outright (front matter, an HTML metadata table).
 
@@ -25,7 +26,7 @@ class DocumentMeta:
     themes: list[str] | None = None
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SourceFile:
     """One corpus file, decoded to text with its physical lines kept."""
     name: str                   # path relative to the corpus folder, e.g. 科技教育政策文件汇编.txt
@@ -38,14 +39,14 @@ class SourceFile:
 
 # --- clean ----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(kw_only=True)
 class Paragraph:
     """A real paragraph rebuilt from wrapped physical lines, artifacts removed."""
     text: str                   # cleaned text (normalised punctuation, no wraps)
     line: int                   # first physical line in the source (1-based), for messages only
 
 
-@dataclass
+@dataclass(kw_only=True)
 class CleanText:
     """A source file's paragraphs, and every piece of text cleaning dropped as an artifact."""
     source: str
@@ -55,7 +56,7 @@ class CleanText:
 
 # --- split ----------------------------------------------------------------------------------
 
-@dataclass
+@dataclass(kw_only=True)
 class DraftDocument:
     """One document cut out of a source file, with metadata, before its clause tree is built."""
     source: str
@@ -71,7 +72,23 @@ class DraftDocument:
 
 # --- structure / tag ------------------------------------------------------------------------
 
-@dataclass
+class ClauseKind(StrEnum):
+    """What a clause is in its document (structure.py decides)."""
+    PART = "part"               # 第一编
+    CHAPTER = "chapter"         # 第一章
+    DIVISION = "division"       # 第一节
+    ARTICLE = "article"         # 第一条
+    SECTION = "section"         # 一、, a named heading (前言), an unnumbered title over tasks
+    ITEM = "item"               # （一）, 1., （1）
+    TASK = "task"               # an unnumbered task record with its fields
+    BOX = "box"                 # 专栏N
+    NOTICE = "notice"           # the body of the cover notice (印发通知)
+    PREAMBLE = "preamble"       # an unnumbered paragraph before the first heading
+    CLOSING = "closing"         # the unnumbered paragraph after the last item
+    PARAGRAPH = "paragraph"     # the whole text of a document without structure
+
+
+@dataclass(kw_only=True)
 class Clause:
     """A citable unit: 第六条, 三、（二）7., a task record, an unnumbered preamble paragraph.
 
@@ -82,13 +99,13 @@ class Clause:
     heading: str                # heading sentence, "" when none
     text: str                   # body text; paragraphs joined by "\n"
     parent: str | None          # id of the parent clause, None at top level
-    kind: str                   # chapter, article, section, item, task, notice, preamble, box, paragraph
+    kind: ClauseKind
     fields: dict[str, str] = field(default_factory=dict)   # task records: 牵头院领导 → …
     themes: list[str] = field(default_factory=list)
     theme_terms: dict[str, list[str]] = field(default_factory=dict)  # theme → triggering terms
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Document:
     id: str                     # stable, from metadata (文号 / date / title), unique in the corpus
     title: str
@@ -103,13 +120,13 @@ class Document:
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
 
 
-@dataclass
+@dataclass(kw_only=True)
 class BuildWarning:
     source: str                 # corpus file name the problem was found in
     message: str
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Corpus:
     documents: list[Document]
     aliases: dict[str, str]     # alias document id → canonical document id
@@ -118,7 +135,7 @@ class Corpus:
 
 # --- search / present -----------------------------------------------------------------------
 
-@dataclass
+@dataclass(kw_only=True)
 class SearchRequest:
     q: str = ""
     issuers: list[str] = field(default_factory=list)
@@ -133,7 +150,7 @@ class SearchRequest:
     per_page: int = 20
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Hit:
     doc_id: str
     doc_title: str
@@ -151,7 +168,7 @@ class Hit:
     doc_number: str = ""        # the document's 文号
 
 
-@dataclass
+@dataclass(kw_only=True)
 class FacetValue:
     value: str
     count: int
@@ -159,7 +176,7 @@ class FacetValue:
     toggle_url: str = ""        # the search with this value added or removed
 
 
-@dataclass
+@dataclass(kw_only=True)
 class SearchResult:
     request: SearchRequest
     total: int

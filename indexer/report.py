@@ -5,9 +5,8 @@ JSON Lines for a program, is indexer/store.py's `export_dict` per document.)
 """
 from __future__ import annotations
 
-import unicodedata
-
 from indexer.records import Corpus, Document
+from indexer.text import display_width
 
 COLUMNS = ("id", "date", "type", "issuers", "文号", "clauses", "title")
 ISSUERS_SHOWN = 3
@@ -16,7 +15,7 @@ ISSUERS_SHOWN = 3
 def inspect_report(corpus: Corpus) -> str:
     """The documents table, the aliases and the warnings, as printed by `inspect`."""
     rows = [COLUMNS] + [_row(d) for d in corpus.documents]
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
+    widths = [max(display_width(row[i]) for row in rows) for i in range(len(COLUMNS) - 1)]
     lines = ["  ".join(_pad(cell, width) for cell, width in zip(row, widths)) + "  " + row[-1]
              for row in rows]
     lines.append(f"\n{len(corpus.documents)} documents")
@@ -41,10 +40,5 @@ def _issuers(issuers: list[str]) -> str:
     return " ".join(issuers[:ISSUERS_SHOWN]) + f" 等{len(issuers)}家"
 
 
-def _width(text: str) -> int:
-    """Columns the text takes in a terminal: CJK characters are two wide."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - _width(text))
+    return text + " " * (width - display_width(text))

@@ -24,7 +24,7 @@ with issuer names:
 Issuers come from the signature, else the header line, else the title; each body separately,
 canonical names from the alias table; a body missing from the table is recognised by how
 bodies are named (…人民政府, …委员会). The date is the signature date, else an adoption note
-under the title ("（2014年7月7日经…审议通过）"). The type is the title's genre word (patterns.DOC_TYPES).
+under the title ("（2014年7月7日经…审议通过）"). The type is the longest genre word the title ends with (patterns.DOC_TYPES).
 Traditional characters are read as simplified but kept as printed. Metadata the source states
 (front matter, an HTML metadata table) overrides all of this when the file holds one document.
 """
@@ -37,36 +37,24 @@ from difflib import SequenceMatcher
 from opencc import OpenCC
 
 from indexer.aliases import AliasTable
-from indexer.patterns import DATE, DOC_NUMBER, DOC_TYPES, GENRE_WORDS
+from indexer.patterns import (ATTACHMENT_LINE, BULLET, COLOPHON_LINE, DATE, DOC_NUMBER, DOC_TYPES,
+                              ISSUER_NAME, NAMED_HEADING, OTHER_TYPE, SENTENCE_MARK, find_label)
 from indexer.records import CleanText, DraftDocument, Paragraph, SourceFile
 
-# The type of a title that ends in a genre word outside patterns.DOC_TYPES (细则, 愿景与行动 …).
-OTHER_TYPE = "其他"
-_GENRE_END = re.compile(r"(?:" + "|".join(GENRE_WORDS) + r")$")
+_GENRE_END = re.compile(r"(?:" + "|".join(DOC_TYPES) + r")$")
 
 _DATE_LINE = re.compile(rf"^(?P<who>.*?)\s*{DATE}$")
 _DATE_IN_TEXT = re.compile(DATE)
 # "（2014年7月7日经…审议通过）" printed under a title.
 _ADOPTION_NOTE = re.compile(r"^[(（].*?\d{4}\s*年.*(?:通过|发布|印发|施行)[)）]$")
 _PUBLISHED_TITLE = re.compile(r"(?:印发|发布|转发|颁布)\s*《?(?P<title>.+?)》?\s*的?通知$")
-# The colophon (版记) closing a printed document: distribution lines and the "…印发" date.
-_COLOPHON = re.compile(r"^(?:抄送|主送|分送|报送|抄报)\s*[:：]")
+# The colophon (版记) closing a printed document: distribution lines (patterns.COLOPHON_LINE)
+# and the "…印发" date.
 _PRINTED_ON = re.compile(rf"^.{{0,30}}?{DATE}\s*印发$")
-# "附件" / "附件2：" on a line of its own, above an attached document's title.
-_ATTACHMENT_LABEL = re.compile(r"^附件\s*[0-9一二三四五六七八九十]*\s*[:：]?$")
-# Numbered headings and bullets that open a document's body, never its title.
-_HEADING_LABEL = re.compile(
-    r"^(?:第[一二三四五六七八九十百零〇]+[编章节条]|[一二三四五六七八九十]+、|"
-    r"[（(][一二三四五六七八九十\d]+[)）]|\d+[.、．]|——|前言)")
-_SENTENCE_END = re.compile(r"[。！？；]")
 _IN_PARENTHESES = re.compile(r"^[(（].*[)）]$")
 _PARENTHETICAL_END = re.compile(r"[(（][^()（）]*[)）]$")
-# Names of bodies not in the alias table are recognised by how Chinese bodies are named.
-_ORGANISATION_END = re.compile(
-    r"(?:政府|委员会|委|部|局|院|厅|办|署|会|党组|中央|银行|协|大学|学院|学校|集团|公司|中心|所|室)$")
 # Words that make a body's name into the name of one of its own offices.
 _SUB_BODIES = ("办公厅", "办公室", "党组", "机关")
-_CJK_NAME = re.compile(r"^[\u4e00-\u9fff]{2,24}$")
 
 _T2S = OpenCC("t2s")
 
@@ -109,7 +97,7 @@ def split(text: CleanText, source: SourceFile, aliases: AliasTable) -> list[Draf
             # What follows a date line before the next title ("（此件公开发布）"), or a last
             # stretch without a sentence, is a postscript of the document; its colophon is metadata.
             start = _next_document_start(chunk, aliases)
-            if not any(_SENTENCE_END.search(p.text) for p in chunk[start:]):
+            if not any(SENTENCE_MARK.search(p.text) for p in chunk[start:]):
                 start = len(chunk)
             postscript = chunk[:start]
             colophon = _colophon_start(postscript, 0, aliases)
@@ -146,7 +134,7 @@ def _cut_after_dates(paragraphs: list[Paragraph], aliases: AliasTable) -> list[l
             chunks.append([])
             has_body = False
         else:
-            has_body = has_body or bool(_SENTENCE_END.search(paragraph.text))
+            has_body = has_body or bool(SENTENCE_MARK.search(paragraph.text))
     return [chunk for chunk in chunks if chunk]
 
 
@@ -154,7 +142,7 @@ def _next_document_start(chunk: list[Paragraph], aliases: AliasTable) -> int:
     """Where the head of the next document starts: its first title, 文号 or issuer line."""
     for i, paragraph in enumerate(chunk):
         text = paragraph.text.strip()
-        if (_title_like(text) or is_doc_number(text) or _ATTACHMENT_LABEL.match(text)
+        if (_title_like(text) or is_doc_number(text) or ATTACHMENT_LINE.match(text)
                 or issuer_list(text, aliases) is not None):
             return i
     return len(chunk)
@@ -176,7 +164,7 @@ def _read_head(chunk: list[Paragraph], piece: _Piece, aliases: AliasTable) -> in
         text = chunk[i].text.strip()
         if is_doc_number(text):
             piece.doc_number = piece.doc_number or compact(text)
-        elif _is_letterhead(text, aliases) or _ATTACHMENT_LABEL.match(text):
+        elif _is_letterhead(text, aliases) or ATTACHMENT_LINE.match(text):
             pass
         elif (names := issuer_list(text, aliases)) is not None:
             piece.header_issuers = names
@@ -231,9 +219,14 @@ def _title_length(chunk: list[Paragraph], start: int) -> int:
 
 def _title_like(text: str) -> bool:
     text = text.strip()
-    return (0 < len(text) <= _TITLE_MAX_CHARS and not _SENTENCE_END.search(text)
+    return (0 < len(text) <= _TITLE_MAX_CHARS and not SENTENCE_MARK.search(text)
             and not text.endswith(("：", ":")) and not _IN_PARENTHESES.match(text)
-            and not _HEADING_LABEL.match(text))
+            and not _opens_body(text))
+
+
+def _opens_body(text: str) -> bool:
+    """A numbered or named heading, or a bullet: the start of a body, never a title."""
+    return bool(find_label(text) or NAMED_HEADING.match(text) or BULLET.match(text))
 
 
 def _fallback_title(chunk: list[Paragraph]) -> str:
@@ -276,7 +269,7 @@ def _colophon_start(chunk: list[Paragraph], start: int, aliases: AliasTable) -> 
     if end <= start or not _PRINTED_ON.match(chunk[end - 1].text.strip()):
         return end
     end -= 1
-    while end > start and (_COLOPHON.match(chunk[end - 1].text.strip())
+    while end > start and (COLOPHON_LINE.match(chunk[end - 1].text.strip())
                            or issuer_list(chunk[end - 1].text, aliases) is not None):
         end -= 1
     return end
@@ -401,7 +394,7 @@ def issuer_list(text: str, aliases: AliasTable) -> list[str] | None:
         known = split_issuer_names(token, aliases)
         if known is not None:
             names.extend(known)
-        elif _CJK_NAME.match(token) and _ORGANISATION_END.search(token):
+        elif ISSUER_NAME.match(token):
             names.append(aliases.canonical_issuer(token))
         else:
             return None
@@ -448,9 +441,10 @@ def ends_with_genre(title: str) -> bool:
 
 
 def doc_type(title: str) -> str:
-    """The canonical type from the genre word the title ends with (…实施办法（暂行） → 办法)."""
+    """The type from the longest genre word the title ends with (…实施办法（暂行） → 办法,
+    …三年行动计划 → 行动计划), else 其他."""
     core = _without_parenthetical(compact(simplified(title)))
-    return next((t for t in DOC_TYPES if core.endswith(t)), OTHER_TYPE)
+    return max((t for t in DOC_TYPES if core.endswith(t)), key=len, default=OTHER_TYPE)
 
 
 def _without_parenthetical(title: str) -> str:

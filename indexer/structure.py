@@ -1,113 +1,67 @@
 """Structure stage: a document's paragraphs → its clause tree, with stable clause ids.
 
 Chinese official documents number their parts in a fixed order of styles (GB/T 9704):
-第X章 > 第X节 > 第X条 for regulations, 一、 > （一） > 1. > （1） for everything else. A paragraph
-that starts with such a label opens a clause; unnumbered paragraphs belong to the clause opened
-last.
+第X编 > 第X章 > 第X节 > 第X条 for regulations, 一、 > （一） > 1. > （1） for everything else (the
+label shapes are patterns.LABELS). A paragraph that starts with such a label opens a clause;
+unnumbered paragraphs belong to the clause opened last.
 A label only counts as a heading when its number continues the sequence of its level — that is
 what tells a real 二、 from a wrap fragment that happens to start with 一、.
 
-Ids are paths of the printed numbers (三、（二）7. → 3.2.7, 第六条 → art-6), so they survive
-re-parsing, renamed files and documents added elsewhere in the corpus.
+Ids are paths of the printed numbers (三、（二）7. → 3.2.7, 第六条 → art-6, 第二编第一章 →
+part-2.ch-1), so they survive re-parsing, renamed files and documents added elsewhere in the
+corpus.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from enum import StrEnum
 
-from indexer.records import Clause, DraftDocument, Paragraph
+from indexer.patterns import (LINE_END, MEASURES_FIELDS, NAMED_HEADINGS, SENTENCE_END,
+                              TASK_FIELD_LINE, TASK_RECORD_LINE, Label, LabelStyle, find_label)
+from indexer.records import Clause, ClauseKind, DraftDocument, Paragraph
 
-CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-             "六": 6, "七": 7, "八": 8, "九": 9}
-CN_NUMERAL = "[零〇一二两三四五六七八九十百]+"
 
-# Label patterns, each capturing (label, number, rest of the paragraph).
-# An Arabic label must not be followed by a digit, so an amount such as 2.5倍 is no label.
-LABEL_PATTERNS = {
-    "chapter": re.compile(rf"^(第({CN_NUMERAL})章)\s*(.*)$", re.S),
-    "division": re.compile(rf"^(第({CN_NUMERAL})节)\s*(.*)$", re.S),
-    "article": re.compile(rf"^(第({CN_NUMERAL})条)\s*(.*)$", re.S),
-    "cn": re.compile(rf"^(({CN_NUMERAL})、)\s*(.*)$", re.S),
-    "paren_cn": re.compile(rf"^([（(]\s*({CN_NUMERAL})\s*[）)])\s*(.*)$", re.S),
-    "arabic": re.compile(r"^((\d{1,3})\s*[.．、])(?!\d)\s*(.*)$", re.S),
-    "paren_arabic": re.compile(r"^([（(]\s*(\d{1,3})\s*[）)])\s*(.*)$", re.S),
-}
-# Depth of each numbering style; a clause can only contain styles of greater depth, so levels
-# may be skipped (1. directly under 一、) but never inverted.
-DEPTH = {"root": -1, "chapter": 0, "division": 1, "article": 2, "cn": 3, "named": 3,
-         "section": 3, "task": 4, "paren_cn": 4, "arabic": 5, "paren_arabic": 6, "box": 7}
-KIND = {"chapter": "chapter", "division": "division", "article": "article", "box": "box",
-        "cn": "section", "paren_cn": "item", "arabic": "item", "paren_arabic": "item"}
+class Level(StrEnum):
+    """Levels of the tree that no numbering label opens."""
+    ROOT = "root"           # the document itself
+    NAMED = "named"         # 前言, 结束语 (patterns.NAMED_HEADINGS)
+    SECTION = "section"     # an unnumbered title over task records
+    TASK = "task"           # an unnumbered task record, told by the field lines under it
 
-# Unnumbered top-level headings that have a name instead of a number → their clause id.
-NAMED_HEADINGS = {"前言": "preface", "序言": "preface", "引言": "preface",
-                  "结束语": "conclusion", "结语": "conclusion"}
-# 专栏 boxes (illustrative lists inside a plan) number their items from 1 again.
-BOX = re.compile(rf"^(专栏\s*(\d+|{CN_NUMERAL}))\s*(.*)$", re.S)
 
-# Field names of task records (分工方案, 行动计划): `牵头部门：办公厅` on its own line, or the
-# record line `（牵头领导：X；牵头部门：Y）` closing a numbered item.
-TASK_FIELDS = ("牵头院领导", "配合院领导", "牵头领导", "配合领导", "责任领导",
-               "牵头部门", "协助部门", "配合部门", "参与部门", "牵头单位", "责任单位", "责任部门",
-               "配合单位", "参与单位", "具体举措", "主要举措", "工作举措",
-               "时间期限", "完成时限", "完成时间", "时间节点")
-_FIELD_NAME = "|".join(TASK_FIELDS)
-FIELD_LINE = re.compile(rf"^({_FIELD_NAME})[：:](.*)$", re.S)
-RECORD_LINE = re.compile(rf"^[（(]((?:{_FIELD_NAME})[：:][^（）()]*)[）)]$")
-# The measures field introduces sub-measures （1）…（n） when its own value is empty.
-MEASURES_FIELDS = ("具体举措", "主要举措", "工作举措")
+# Depth of each level; a clause can only contain levels of greater depth, so levels may be
+# skipped (1. directly under 一、) but never inverted.
+DEPTH: dict[str, int] = {
+    Level.ROOT: -1, LabelStyle.PART: 0, LabelStyle.CHAPTER: 1, LabelStyle.DIVISION: 2,
+    LabelStyle.ARTICLE: 3, LabelStyle.CN: 4, Level.NAMED: 4, Level.SECTION: 4, Level.TASK: 5,
+    LabelStyle.PAREN_CN: 5, LabelStyle.ARABIC: 6, LabelStyle.PAREN_ARABIC: 7, LabelStyle.BOX: 8}
+KIND = {LabelStyle.PART: ClauseKind.PART, LabelStyle.CHAPTER: ClauseKind.CHAPTER,
+        LabelStyle.DIVISION: ClauseKind.DIVISION, LabelStyle.ARTICLE: ClauseKind.ARTICLE,
+        LabelStyle.BOX: ClauseKind.BOX, LabelStyle.CN: ClauseKind.SECTION,
+        LabelStyle.PAREN_CN: ClauseKind.ITEM, LabelStyle.ARABIC: ClauseKind.ITEM,
+        LabelStyle.PAREN_ARABIC: ClauseKind.ITEM}
+# Styles whose label is followed by a heading and no body (第二章 遴选条件), and the list styles
+# a 专栏 box may hold.
+HEADING_ONLY = (LabelStyle.PART, LabelStyle.CHAPTER, LabelStyle.DIVISION, LabelStyle.BOX)
+LIST_STYLES = (LabelStyle.CN, LabelStyle.PAREN_CN, LabelStyle.ARABIC, LabelStyle.PAREN_ARABIC)
+# Levels a list's ids start from afresh: 一、 under 第二章 is 1, not ch-2.1.
+OUTLINE_ROOTS = (LabelStyle.PART, LabelStyle.CHAPTER, LabelStyle.DIVISION)
 
-SENTENCE_END = "。；：！？;:!?"
 # Run-in headings in the corpus run to 45 characters; numbered items whose first sentence is
 # longer (54-156) are plain provisions without a heading.
 HEADING_MAX = 50
 
 
-def chinese_number(numeral: str) -> int:
-    """一 → 1, 十一 → 11, 二十三 → 23, 一百零五 → 105; Arabic digits pass through."""
-    if numeral.isdigit():
-        return int(numeral)
-    total, digit = 0, 0
-    for ch in numeral:
-        if ch == "百":
-            total += (digit or 1) * 100
-            digit = 0
-        elif ch == "十":
-            total += (digit or 1) * 10
-            digit = 0
-        else:
-            digit = CN_DIGITS[ch]
-    return total + digit
-
-
-@dataclass
-class Label:
-    """A numbering label found at the start of a paragraph."""
-    style: str          # a key of LABEL_PATTERNS, or "box"
-    label: str          # as printed: 第六条, （三）, 7.
-    number: int
-    rest: str           # the paragraph after the label
-
-
-def find_label(text: str) -> Label | None:
-    box = BOX.match(text)
-    if box:
-        return Label("box", box.group(1), chinese_number(box.group(2)), box.group(3))
-    for style, pattern in LABEL_PATTERNS.items():
-        match = pattern.match(text)
-        if match:
-            return Label(style, match.group(1), chinese_number(match.group(2)), match.group(3))
-    return None
-
-
 def field_line(text: str) -> tuple[str, str] | None:
-    match = FIELD_LINE.match(text)
+    """`牵头部门：办公厅` → (牵头部门, 办公厅); None for any other paragraph."""
+    match = TASK_FIELD_LINE.match(text)
     return (match.group(1), match.group(2).strip()) if match else None
 
 
 def record_fields(text: str) -> dict[str, str]:
     """`（牵头领导：X；牵头部门：Y）` → {牵头领导: X, 牵头部门: Y}; {} for any other paragraph."""
-    match = RECORD_LINE.match(text)
+    match = TASK_RECORD_LINE.match(text)
     if not match:
         return {}
     parts = [field_line(part.strip()) for part in re.split("[；;]", match.group(1))]
@@ -137,15 +91,15 @@ def task_roles(texts: list[str]) -> list[str]:
     else is "" (body text, field lines, numbered paragraphs).
     """
     def title_like(text: str) -> bool:
-        return not field_line(text) and not find_label(text) and text[-1] not in SENTENCE_END
+        return not field_line(text) and not find_label(text) and not LINE_END.search(text)
 
-    roles = [""] * len(texts)
+    roles: list[str] = [""] * len(texts)
     for i in range(len(texts) - 1):
         if title_like(texts[i]) and field_line(texts[i + 1]):
-            roles[i] = "task"
+            roles[i] = Level.TASK
     for i in range(len(texts) - 1):
-        if not roles[i] and roles[i + 1] == "task" and title_like(texts[i]):
-            roles[i] = "section"
+        if not roles[i] and roles[i + 1] == Level.TASK and title_like(texts[i]):
+            roles[i] = Level.SECTION
     return roles
 
 
@@ -155,7 +109,7 @@ def task_roles(texts: list[str]) -> list[str]:
 class _Open:
     """A clause that can still receive text and children."""
     clause: Clause | None           # None for the document root
-    style: str
+    style: str                      # a LabelStyle or a Level
     last_child: dict[str, int] = field(default_factory=dict)   # style → last child number
     box: str | None = None          # id of the 专栏 box this clause is in
 
@@ -167,7 +121,7 @@ class _Tree:
         self.found_plain_lists: set[tuple[str | None, str]] = set()
         self.clauses: list[Clause] = []
         self.ids: set[str] = set()
-        self.stack: list[_Open] = [_Open(None, "root")]
+        self.stack: list[_Open] = [_Open(None, Level.ROOT)]
         # Last number per (style, box): numbering may run on across parents (1.…27. over six 一、).
         self.last_global: dict[tuple[str, str | None], int] = {}
         self.preamble = 0
@@ -192,7 +146,7 @@ class _Tree:
         while self.stack[-1] is not parent:
             self.stack.pop()
         parent.last_child[style] = number
-        box = clause.id if style == "box" else parent.box
+        box = clause.id if style == LabelStyle.BOX else parent.box
         self.stack.append(_Open(self.add(clause), style, box=box))
 
     def append_text(self, text: str) -> None:
@@ -201,7 +155,8 @@ class _Tree:
         if target is None:
             self.preamble += 1
             # Preamble paragraphs carry no numbers; their position in the preamble is their id.
-            self.add(Clause(f"p{self.preamble}", "", "", text, None, "preamble"))
+            self.add(Clause(id=f"p{self.preamble}", label="", heading="", text=text, parent=None,
+                            kind=ClauseKind.PREAMBLE))
             return
         target.text = f"{target.text}\n{text}" if target.text else text
         self.paragraphs[target.id] += 1
@@ -232,7 +187,8 @@ class _Tree:
         lines = last.text.split("\n")
         last.text = "\n".join(lines[:-surplus])
         self.paragraphs[last.id] -= surplus
-        self.add(Clause("closing", "", "", "\n".join(lines[-surplus:]), None, "closing"))
+        self.add(Clause(id="closing", label="", heading="", text="\n".join(lines[-surplus:]),
+                        parent=None, kind=ClauseKind.CLOSING))
 
     # numbered headings
 
@@ -246,10 +202,10 @@ class _Tree:
 
     @staticmethod
     def can_contain(parent: _Open, style: str) -> bool:
-        if style == "box":
+        if style == LabelStyle.BOX:
             return parent.box is None
-        if parent.style == "box":     # a box holds a list, never chapters or articles
-            return style in ("cn", "paren_cn", "arabic", "paren_arabic")
+        if parent.style == LabelStyle.BOX:     # a box holds a list, never chapters or articles
+            return style in LIST_STYLES
         return DEPTH[parent.style] < DEPTH[style]
 
     def heading(self, found: Label) -> bool:
@@ -260,17 +216,17 @@ class _Tree:
             return False
         parent_id = parent.clause.id if parent.clause else None
         heading, text = self.heading_and_text(found, (parent_id, found.style))
-        clause = Clause(self.child_id(parent, found), found.label, heading, text, parent_id,
-                        KIND[found.style])
+        clause = Clause(id=self.child_id(parent, found), label=found.label, heading=heading,
+                        text=text, parent=parent_id, kind=KIND[found.style])
         self.open(clause, found.style, found.number, parent)
         self.last_global[(found.style, parent.box)] = found.number
         return True
 
     def heading_and_text(self, found: Label, siblings: tuple[str | None, str]) -> tuple[str, str]:
         # 第六条 starts its body: articles have no heading.
-        if found.style == "article" or siblings in self.plain_lists:
+        if found.style == LabelStyle.ARTICLE or siblings in self.plain_lists:
             return "", found.rest
-        if found.style in ("chapter", "division", "box"):
+        if found.style in HEADING_ONLY:
             return found.rest, ""
         heading, text = split_run_in(found.rest)
         if not heading:
@@ -279,37 +235,42 @@ class _Tree:
 
     @staticmethod
     def child_id(parent: _Open, found: Label) -> str:
-        if found.style == "chapter":
-            return f"ch-{found.number}"
-        if found.style == "division":   # 第一节 of 第二章 → ch-2.sec-1
-            prefix = f"{parent.clause.id}." if parent.clause else ""
-            return f"{prefix}sec-{found.number}"
-        if found.style == "article":    # articles are numbered across chapters: art-6, not ch-2.6
+        within = f"{parent.clause.id}." if parent.clause else ""
+        if found.style == LabelStyle.PART:
+            return f"part-{found.number}"
+        if found.style == LabelStyle.CHAPTER:   # chapters start again in each 编: part-2.ch-1
+            return f"{within if parent.style == LabelStyle.PART else ''}ch-{found.number}"
+        if found.style == LabelStyle.DIVISION:  # 第一节 of 第二章 → ch-2.sec-1
+            return f"{within}sec-{found.number}"
+        if found.style == LabelStyle.ARTICLE:   # articles are numbered across chapters: art-6
             return f"art-{found.number}"
-        if found.style == "box":
+        if found.style == LabelStyle.BOX:
             return f"box-{found.number}"
-        if parent.clause is None or parent.style in ("chapter", "division"):
+        if parent.clause is None or parent.style in OUTLINE_ROOTS:
             return str(found.number)
         return f"{parent.clause.id}.{found.number}"
 
     # unnumbered headings
 
     def named(self, text: str, clause_id: str) -> None:
-        self.open(Clause(clause_id, "", text, "", None, "section"), "named", 0, self.stack[0])
+        clause = Clause(id=clause_id, label="", heading=text, text="", parent=None,
+                        kind=ClauseKind.SECTION)
+        self.open(clause, Level.NAMED, 0, self.stack[0])
 
     def section(self, text: str) -> None:
         self.sections += 1
         # Task lists print no numbers; a section's position in the list is its id (s1, s2 …).
-        clause = Clause(f"s{self.sections}", "", text, "", None, "section")
-        self.open(clause, "section", self.sections, self.stack[0])
+        clause = Clause(id=f"s{self.sections}", label="", heading=text, text="", parent=None,
+                        kind=ClauseKind.SECTION)
+        self.open(clause, Level.SECTION, self.sections, self.stack[0])
 
     def task(self, text: str) -> None:
-        parent = next(o for o in reversed(self.stack) if DEPTH[o.style] < DEPTH["task"])
-        number = parent.last_child.get("task", 0) + 1
+        parent = next(o for o in reversed(self.stack) if DEPTH[o.style] < DEPTH[Level.TASK])
+        number = parent.last_child.get(Level.TASK, 0) + 1
         prefix = f"{parent.clause.id}." if parent.clause else ""
-        clause = Clause(f"{prefix}t{number}", "", text, "",
-                        parent.clause.id if parent.clause else None, "task")
-        self.open(clause, "task", number, parent)
+        clause = Clause(id=f"{prefix}t{number}", label="", heading=text, text="",
+                        parent=parent.clause.id if parent.clause else None, kind=ClauseKind.TASK)
+        self.open(clause, Level.TASK, number, parent)
 
     def field(self, name: str, value: str, text: str) -> None:
         self.append_text(text)
@@ -328,19 +289,22 @@ def build_clauses(draft: DraftDocument) -> list[Clause]:
     """The document's clauses in document order: cover notice, preamble, numbered tree."""
     clauses = []
     if draft.notice:
-        clauses.append(Clause("notice", "", "", _joined(draft.notice), None, "notice"))
+        clauses.append(Clause(id="notice", label="", heading="", text=_joined(draft.notice),
+                              parent=None, kind=ClauseKind.NOTICE))
     texts = [p.text.strip() for p in draft.paragraphs if p.text.strip()]
     tree = _build_tree(texts, frozenset())
     if tree.found_plain_lists:
         # One provision too long to be a heading makes its whole list plain provisions, so its
         # siblings' short first sentences are not taken for headings either.
         tree = _build_tree(texts, frozenset(tree.found_plain_lists))
-    if all(c.kind == "preamble" for c in tree.clauses):
+    if all(c.kind == ClauseKind.PREAMBLE for c in tree.clauses):
         # No recognisable structure: the whole document is one citable unit.
         if texts:
-            clauses.append(Clause("full", "", "", "\n".join(texts), None, "paragraph"))
+            clauses.append(Clause(id="full", label="", heading="", text="\n".join(texts),
+                                  parent=None, kind=ClauseKind.PARAGRAPH))
         return clauses
     tree.split_closing()
+    _sentence_items_are_text(tree.clauses)
     _settle_record_fields(tree.clauses)
     return clauses + tree.clauses
 
@@ -350,9 +314,9 @@ def _build_tree(texts: list[str], plain_lists: frozenset[tuple[str | None, str]]
     for text, role in zip(texts, task_roles(texts)):
         found = find_label(text)
         named = field_line(text)
-        if role == "section":
+        if role == Level.SECTION:
             tree.section(text)
-        elif role == "task":
+        elif role == Level.TASK:
             tree.task(text)
         elif named:
             tree.field(*named, text)
@@ -361,6 +325,22 @@ def _build_tree(texts: list[str], plain_lists: frozenset[tuple[str | None, str]]
         elif not (found and tree.heading(found)):
             tree.body(text)
     return tree
+
+
+def _sentence_items_are_text(clauses: list[Clause]) -> None:
+    """A numbered item that is only complete sentences is a provision, not a heading.
+
+    Its first sentence was read as a run-in heading (（二）规范提名程序。), but nothing follows it:
+    no body paragraph and no sub-item. A heading announces what comes after it, so an item whose
+    heading ends a sentence (。；！？) and that holds nothing else is text under its label.
+    Headings without a sentence end (（一）指导思想) and headings with a body stay headings.
+    """
+    parents = {clause.parent for clause in clauses}
+    for clause in clauses:
+        if (clause.kind in (ClauseKind.SECTION, ClauseKind.ITEM) and clause.label
+                and clause.heading and not clause.text and clause.id not in parents
+                and SENTENCE_END.search(clause.heading)):
+            clause.heading, clause.text = "", clause.heading
 
 
 def _settle_record_fields(clauses: list[Clause]) -> None:

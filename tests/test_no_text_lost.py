@@ -111,7 +111,8 @@ def test_no_artifact_in_any_clause(parsed):
                                   "72", "-20", "四、实施科技经济融合行动 9", "- 2. 弘扬科学精神",
                                   "_\t开\t创"])
 def test_artifact_check_catches(line):
-    assert artifacts_in(Clause("1", "", "", f"正文。\n{line}", None, "item"))
+    assert artifacts_in(Clause(id="1", label="", heading="", text=f"正文。\n{line}", parent=None,
+                               kind="item"))
 
 
 def test_order_check_catches_a_swap():

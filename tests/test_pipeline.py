@@ -18,7 +18,7 @@ def corpus(corpus_dir):
 
 
 def make_document(title, text, doc_number="", date="2017-01-01", doc_id=""):
-    clauses = [Clause(f"p{i}", "", "", part, None, "paragraph")
+    clauses = [Clause(id=f"p{i}", label="", heading="", text=part, parent=None, kind="paragraph")
                for i, part in enumerate(text.split("\n"), 1)]
     return Document(id=doc_id, title=title, doc_number=doc_number, issuers=["国务院"], date=date,
                     doc_type="意见", source="x.txt", clauses=clauses)
@@ -43,6 +43,17 @@ def test_id_without_doc_number_is_date_title_initials_and_type():
     assert document_id("关于加强和改进中外人文交流工作的若干意见", "", "2017-12", "意见") \
         == "2017-12-jqhgjzwr-yj"
     assert document_id("无日期的说明", "", "", "其他") == "nd-wrqdsm-qt"
+
+
+@pytest.mark.parametrize("title, doc_type, expected", [
+    # a finer type never moves an id: ids spell types with the words they were minted with
+    ("哈尔滨工程大学“双一流”建设三年行动计划", "行动计划", "2017-11-27-hebgcdxs-jh"),
+    ("推动共建丝绸之路经济带和21世纪海上丝绸之路的愿景与行动", "愿景与行动", "2017-11-27-tdgjsczl-qt"),
+    ("某某大学研究生奖学金评定实施细则", "实施细则", "2017-11-27-mmdxyjsj-qt"),
+    ("国家重点实验室管理办法", "办法", "2017-11-27-gjzdsysg-bf"),
+])
+def test_id_spells_the_type_as_first_minted(title, doc_type, expected):
+    assert document_id(title, "", "2017-11-27", doc_type) == expected
 
 
 def test_colliding_ids_are_numbered_by_content_not_by_order():

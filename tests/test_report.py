@@ -88,8 +88,9 @@ def test_missing_corpus_folder_is_a_clear_error(capsys, tmp_path):
 
 
 def test_document_to_json_has_exactly_the_export_keys():
-    document = Document("gf-2017-35", "规划", "国发〔2017〕35号", ["国务院"], "2017-07-08", "规划",
-                        "x.txt", [Clause("1", "一、", "总体要求", "正文", None, "section")])
+    clause = Clause(id="1", label="一、", heading="总体要求", text="正文", parent=None, kind="section")
+    document = Document(id="gf-2017-35", title="规划", doc_number="国发〔2017〕35号", issuers=["国务院"],
+                        date="2017-07-08", doc_type="规划", source="x.txt", clauses=[clause])
     data = document_to_json(document)
     assert list(data) == DOCUMENT_KEYS
     assert data["clauses"] == [{"id": "1", "label": "一、", "heading": "总体要求", "text": "正文",

@@ -40,7 +40,7 @@ SMALL = Corpus(documents=[
     Document(id="yijian", title="关于深化科技体制改革的意见", doc_number="",
              issuers=["中共中央", "国务院"], date="2015-03-13", doc_type="意见", source="c.txt",
              clauses=[clause("1", "一、", "科技成果转移转化，军民融合，基础研究。", themes=["成果转化"])]),
-], aliases={"yijian-copy": "yijian"}, warnings=[BuildWarning("c.txt", "example warning")])
+], aliases={"yijian-copy": "yijian"}, warnings=[BuildWarning(source="c.txt", message="example warning")])
 
 
 @pytest.fixture(scope="module")

@@ -317,10 +317,13 @@ def test_the_only_scripts_are_our_own_file(hostile):
 DOC = Document(
     id="gf-2017-35", title="新一代人工智能发展规划", doc_number="国发〔2017〕35号",
     issuers=["国务院"], date="2017-07-08", doc_type="规划", source="x.txt", clauses=[
-        Clause("3", "三、", "重点任务", "", None, "section"),
-        Clause("3.2", "（二）", "培育高端高效的智能经济", "", "3", "section"),
-        Clause("3.2.7", "7.", "", "大力发展智能制造。", "3.2", "item"),
-        Clause("3.2.7-p1", "", "", "推广应用。", "3.2.7", "paragraph"),
+        Clause(id="3", label="三、", heading="重点任务", text="", parent=None, kind="section"),
+        Clause(id="3.2", label="（二）", heading="培育高端高效的智能经济", text="", parent="3",
+               kind="section"),
+        Clause(id="3.2.7", label="7.", heading="", text="大力发展智能制造。", parent="3.2",
+               kind="item"),
+        Clause(id="3.2.7-p1", label="", heading="", text="推广应用。", parent="3.2.7",
+               kind="paragraph"),
     ])
 
 
@@ -344,4 +347,5 @@ def test_outline_gives_ancestors_outermost_first():
 def test_clause_title_joins_label_and_heading_as_printed():
     assert present.clause_title(DOC.clauses[0]) == "三、重点任务"
     assert present.clause_title(DOC.clauses[2]) == "7."
-    assert present.clause_title(Clause("art-6", "第六条", "总则", "", None, "article")) == "第六条 总则"
+    article = Clause(id="art-6", label="第六条", heading="总则", text="", parent=None, kind="article")
+    assert present.clause_title(article) == "第六条 总则"

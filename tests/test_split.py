@@ -24,9 +24,10 @@ def aliases():
 
 def split_fixture(name: str, aliases, meta: DocumentMeta | None = None):
     lines = (FIXTURES / name).read_text(encoding="utf-8").splitlines()
-    paragraphs = [Paragraph(text, n) for n, text in enumerate(lines, 1)]
-    source = SourceFile(name, "txt", "utf-8", "\n".join(lines), meta or DocumentMeta())
-    return split(CleanText(name, paragraphs, []), source, aliases)
+    paragraphs = [Paragraph(text=text, line=n) for n, text in enumerate(lines, 1)]
+    source = SourceFile(name=name, kind="txt", encoding="utf-8", text="\n".join(lines),
+                        meta=meta or DocumentMeta())
+    return split(CleanText(source=name, paragraphs=paragraphs, artifacts=[]), source, aliases)
 
 
 def metadata(draft):
@@ -44,7 +45,7 @@ def test_compilation_is_cut_after_each_date_line(aliases):
         # issuer fused without 关于 is a header run into the title; a date without a day
         ("区域科技合作工作方案", "国办发〔2017〕22号", ["国务院办公厅"], "2017-12", "方案"),
         # no issuer anywhere but the signature; a date in Chinese numerals
-        ("某某大学“双一流”建设三年行动计划", "", ["中共某某大学委员会"], "2017-11-27", "计划"),
+        ("某某大学“双一流”建设三年行动计划", "", ["中共某某大学委员会"], "2017-11-27", "行动计划"),
     ]
 
 
@@ -84,16 +85,18 @@ def test_cover_notice_belongs_to_the_document_it_publishes(aliases):
 
 def test_attachment_label_and_doc_number_under_the_notice_title(aliases):
     [draft] = split_fixture("attachment_label.txt", aliases)
-    assert metadata(draft) == ("高校科技创新行动计划", "教技〔2018〕5号", ["教育部"], "2018-03-01", "计划")
+    assert metadata(draft) == ("高校科技创新行动计划", "教技〔2018〕5号", ["教育部"], "2018-03-01",
+                               "行动计划")
     assert len(draft.notice) == 2
     assert [p.text for p in draft.paragraphs][0] == "一、总体目标"
 
 
 def test_a_notice_without_the_document_it_publishes_is_a_notice(aliases):
     lines = (FIXTURES / "attachment_label.txt").read_text(encoding="utf-8").splitlines()[:6]
-    paragraphs = [Paragraph(text, n) for n, text in enumerate(lines, 1)]
-    source = SourceFile("notice.txt", "txt", "utf-8", "\n".join(lines))
-    [draft] = split(CleanText("notice.txt", paragraphs, []), source, aliases)
+    paragraphs = [Paragraph(text=text, line=n) for n, text in enumerate(lines, 1)]
+    source = SourceFile(name="notice.txt", kind="txt", encoding="utf-8", text="\n".join(lines))
+    [draft] = split(CleanText(source="notice.txt", paragraphs=paragraphs, artifacts=[]), source,
+                    aliases)
     assert metadata(draft) == ("教育部关于印发《高校科技创新行动计划》的通知", "教技〔2018〕5号",
                                ["教育部"], "2018-03-01", "通知")
 
@@ -164,9 +167,11 @@ def test_traditional_characters_are_read_but_kept_as_printed(aliases):
 
 def test_stated_title_and_a_body_that_opens_with_a_heading(aliases):
     # an HTML page: the title only in its metadata, the body starts with a numbered heading
-    paragraphs = [Paragraph("一、总体要求", 1), Paragraph("加强科研诚信建设。", 2)]
-    source = SourceFile("page.html", "html", "utf-8", "", DocumentMeta(title="科技部关于加强科研诚信建设的通知"))
-    [draft] = split(CleanText("page.html", paragraphs, []), source, aliases)
+    paragraphs = [Paragraph(text="一、总体要求", line=1), Paragraph(text="加强科研诚信建设。", line=2)]
+    source = SourceFile(name="page.html", kind="html", encoding="utf-8", text="",
+                        meta=DocumentMeta(title="科技部关于加强科研诚信建设的通知"))
+    [draft] = split(CleanText(source="page.html", paragraphs=paragraphs, artifacts=[]), source,
+                    aliases)
     assert metadata(draft) == ("科技部关于加强科研诚信建设的通知", "", ["科技部"], "", "通知")
     assert draft.paragraphs == paragraphs and draft.consumed == []
 
@@ -183,8 +188,9 @@ def test_stated_metadata_is_ignored_for_a_compilation(aliases):
 
 
 def test_empty_file_has_no_documents(aliases):
-    source = SourceFile("empty.txt", "txt", "utf-8", "")
-    assert split(CleanText("empty.txt", [Paragraph("  ", 1)], []), source, aliases) == []
+    source = SourceFile(name="empty.txt", kind="txt", encoding="utf-8", text="")
+    cleaned = CleanText(source="empty.txt", paragraphs=[Paragraph(text="  ", line=1)], artifacts=[])
+    assert split(cleaned, source, aliases) == []
 
 
 @pytest.mark.parametrize("line, expected", [
@@ -221,8 +227,20 @@ def test_issuer_lines(aliases, line, expected):
     ("统筹推进世界一流大学和一流学科建设实施办法（暂行）", "办法"),
     ("关于分类推进人才评价机制改革的指导意见", "意见"),
     ("中国科学技术协会事业发展“十四五”规划（2021—2025年）", "规划"),
-    ("哈尔滨工程大学“双一流”建设三年行动计划", "计划"),
-    ("推动共建丝绸之路经济带和21世纪海上丝绸之路的愿景与行动", "其他"),
+    ("哈尔滨工程大学“双一流”建设三年行动计划", "行动计划"),
+    ("推动共建丝绸之路经济带和21世纪海上丝绸之路的愿景与行动", "愿景与行动"),
+    # the longest genre word wins
+    ("关于加强科技创新的若干措施", "措施"),
+    ("某某大学研究生奖学金评定实施细则", "实施细则"),
+    ("某某奖励办法细则", "细则"),
+    ("2021年科技工作要点", "要点"),
+    ("科研项目经费管理制度", "制度"),
+    ("人工智能伦理指南（试行）", "指南"),
+    ("国家重点实验室评估规则", "规则"),
+    ("科学技术研究档案管理标准", "标准"),
+    ("国务院关于修改《国家科学技术奖励条例》的决定", "决定"),
+    ("某市科技创新行动方案", "方案"),
+    ("学科建设情况说明", "其他"),
     ("国务院办公厅关于同意建立科技工作部际联席会议制度的函", "函"),
     ("指导意见", "意见"),
 ])
@@ -266,7 +284,7 @@ SEED_DOCUMENTS += [(COMPILATION, *row) for row in [
     ("国务院办公厅关于推动国防科技工业军民融合深度发展的意见", "国办发〔2017〕91号", ["国务院办公厅"],
      "2017-11-23", "意见"),
     ("推动共建丝绸之路经济带和21世纪海上丝绸之路的愿景与行动", "",
-     ["国家发展改革委", "外交部", "商务部"], "2015-03-28", "其他"),
+     ["国家发展改革委", "外交部", "商务部"], "2015-03-28", "愿景与行动"),
     ("新一代人工智能发展规划", "国发〔2017〕35号", ["国务院"], "2017-07-08", "规划"),
     ("关于加强和改进中外人文交流工作的若干意见", "", ["中共中央办公厅", "国务院办公厅"],
      "2017-12", "意见"),
@@ -277,7 +295,8 @@ SEED_DOCUMENTS += [(COMPILATION, *row) for row in [
       "中国科学院", "国家自然科学基金委员会", "国家开发银行"], "2018-01-09", "方案"),
     ("关于支持哈尔滨工业大学加快世界一流大学建设的意见", "黑政发〔2017〕13号", ["黑龙江省人民政府"],
      "2017-10-24", "意见"),
-    ("哈尔滨工程大学“双一流”建设三年行动计划", "", ["中共哈尔滨工程大学委员会"], "2017-11-27", "计划"),
+    ("哈尔滨工程大学“双一流”建设三年行动计划", "", ["中共哈尔滨工程大学委员会"], "2017-11-27",
+     "行动计划"),
 ]]
 
 

@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from indexer.records import Clause, DraftDocument, Paragraph
-from indexer.structure import build_clauses, chinese_number, find_label, split_run_in
+from indexer.patterns import chinese_number, find_label
+from indexer.structure import build_clauses, split_run_in
 
 FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 
@@ -18,8 +19,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 def draft(paragraphs: list[str], notice: list[str] = ()) -> DraftDocument:
     return DraftDocument(source="fixture.txt", title="", doc_number="", issuers=[], date="",
                          doc_type="",
-                         paragraphs=[Paragraph(t, i) for i, t in enumerate(paragraphs)],
-                         notice=[Paragraph(t, 0) for t in notice])
+                         paragraphs=[Paragraph(text=t, line=i) for i, t in enumerate(paragraphs)],
+                         notice=[Paragraph(text=t, line=0) for t in notice])
 
 
 def fixture(name: str) -> list[str]:
@@ -118,6 +119,25 @@ def test_sections_items_and_bullets():
     assert clauses["3"].text == "各地区各部门要加强组织领导。"
     kinds = {c.kind for c in clauses.values()}
     assert kinds == {"preamble", "section", "item"}
+
+
+def test_items_that_are_only_sentences_are_text():
+    parts = {c.id: (c.label, c.heading, c.text) for c in clauses_of("sentence_items.txt").values()}
+    # one sentence, ending in 。 ； or ！ (closing quotes may follow), and nothing after it
+    assert parts["1.1"] == ("（一）", "", "坚持创新驱动。")
+    assert parts["1.2"] == ("（二）", "", "坚持开放合作；")
+    assert parts["1.4"] == ("（四）", "", "坚持“四个面向”！")
+    assert parts["2.1.1"] == ("1.", "", "支持自由探索。")
+    assert parts["2.1.2"] == ("2.", "", "建设重大平台，完善运行机制。")
+    assert parts["3"] == ("三、", "", "加强组织领导。")
+    # a first sentence with more after it, in the paragraph, below it or as sub-items, is a heading
+    assert parts["1.3"] == ("（三）", "坚持统筹推进。", "各地区要加强协调。")
+    assert parts["2.2"] == ("（二）", "完善评价机制。", "深化项目评审改革。")
+    assert parts["2.1"] == ("（一）", "加强基础研究。", "")
+    # no sentence end: a heading, even with nothing under it
+    assert parts["1.5"] == ("（五）", "指导思想", "全面贯彻党的十九大精神。")
+    assert parts["2.3"] == ("（三）", "实行分类评价", "")
+    assert parts["1"] == ("一、", "总体要求", "")
 
 
 def test_label_out_of_sequence_is_body_text():
