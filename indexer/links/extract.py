@@ -14,8 +14,8 @@ Rules, in the order they are applied to each clause's heading and text:
    document defined earlier: its title and 文号 are copied, so it resolves like the full title.
 4. **文号.** A 文号 not attached to a title (patterns.DOC_NUMBER's shape, found inside running
    text, any of 〔〕[]（）【】 half or full width, spaces allowed) is a reference of its own. The
-   issuing code is the run of Han characters before the bracket minus leading wording such as
-   根据/按照/和 (a code never starts with those).
+   issuing code is the run of Han characters before the bracket after the last character of
+   wording that never occurs in a code (见/照/据/实/和 … : 各地要对照国发〔2016〕62号 → 国发).
 5. **Pointers into the citing document.** 本办法第五条 (本 + a genre word + 第N条), 前款, 前条,
    本条第N款, and — in documents numbered by articles — a bare 第N条 are references to the
    citing document itself (internal=True); they resolve to its clauses.
@@ -23,8 +23,8 @@ Rules, in the order they are applied to each clause's heading and text:
    masked so words inside a cited title (《关于贯彻落实…》) never count:
    废止 (同时废止/予以废止/废止/停止执行/不再执行, before or after it) > 修订 (修订/修改/代替/
    取代) > 配套 (配套 in the same stretch, or the sentence goes on to 制定本实施细则/实施办法/
-   实施方案) > 依据 (根据/依据/依照/按照/遵照/贯彻落实/落实/贯彻 earlier in the same comma
-   stretch) > 提及. A stretch ends at ，：。；, so 根据《A》，制定《B》 makes only A a 依据.
+   实施方案) > 依据 (根据/依据/依照/按照/遵照/参照/对照/(贯彻)落实/贯彻 earlier in the same comma
+   stretch, or the mention followed by (中的)(明确/有关…)要求/规定) > 提及. A stretch ends at ，：。；, so 根据《A》，制定《B》 makes only A a 依据.
 
 Nothing here looks at file names or particular documents; every rule is about the wording.
 """
@@ -44,10 +44,10 @@ MAX_TITLE = 120                 # a longer 《 … 》 span is an unbalanced bra
 # patterns.DOC_NUMBER is anchored to a whole line (a document's own 文号); the same shape
 # searched inside running text finds cited ones.
 DOC_NUMBER_IN_TEXT = re.compile(DOC_NUMBER.pattern.removeprefix("^").removesuffix("$"))
-# Wording that can precede a cited 文号 inside a run of Han characters but never begins an
-# issuing code (根据国发〔2016〕62号 → 国发).
-_NOT_AGENCY = re.compile(r"^(?:[根依按遵参比][据照]|贯彻落实|贯彻|落实|执行|印发|转发|和|及|与|或|"
-                         r"见|即|是|经|由|以|的|对|将|在|同|并)+")
+# Characters of the wording that can precede a cited 文号 inside a run of Han characters
+# (根据/按照/落实/见/对照/和 …) and never occur in an issuing code (国发, 国科发政, 科协发智字):
+# the code is what follows the last of them (各地要对照国发〔2016〕62号 → 国发).
+_NOT_IN_AGENCY = re.compile(r"[见照据按依遵对和及与或的是即经由以将在同并于为要求根实执印转等]")
 
 _NUM = r"[一二三四五六七八九十百零〇两\d]+"
 POINTER = re.compile(rf"第{_NUM}[章条](?:第{_NUM}款)?(?:第{_NUM}项)?")
@@ -67,7 +67,9 @@ _STRETCH_END = "，,：:。；;！？!?\n"
 _SENTENCE_END = "。；;！？!?\n"
 _REPEAL = re.compile(r"同时废止|予以废止|废止|停止执行|不再执行")
 _REVISE = re.compile(r"修订|修改|代替|取代")
-_BASIS = re.compile(r"根据|依据|依照|按照|遵照|贯彻落实|落实|贯彻")
+_BASIS = re.compile(r"根据|依据|依照|按照|遵照|参照|对照|贯彻落实|落实|贯彻")
+# Citing a document's 要求/规定 is acting on it: 是《…》中的明确要求, 按《…》有关规定.
+_BASIS_AFTER = re.compile(r"^中?的?(?:明确|有关|相关|总体|具体|各项)?(?:要求|规定)")
 _SUPPORT_AFTER = re.compile(r"本(?:实施细则|细则|实施办法|实施方案|实施意见)")
 _MASK = "□"
 
@@ -192,7 +194,7 @@ def _inner_titles(text: str, span: _Span) -> list[tuple[int, int]]:
 
 def _number_span(text: str, match: re.Match) -> _Span | None:
     """A free-standing cited 文号, its issuing code trimmed of preceding wording."""
-    agency = _NOT_AGENCY.sub("", match.group("agency"))
+    agency = _NOT_IN_AGENCY.split(match.group("agency"))[-1]
     if not agency:
         return None
     start = match.start("agency") + len(match.group("agency")) - len(agency)
@@ -251,7 +253,7 @@ def relation_of(masked: str, start: int, end: int) -> tuple[Relation, str]:
             return relation, cue
     if "配套" in before or "配套" in after:
         return Relation.SUPPORT, "配套"
-    basis = _last(_BASIS, before)
+    basis = _last(_BASIS, before) or _first(_BASIS_AFTER, after)
     support = _SUPPORT_AFTER.search(rest)
     if basis and support:
         return Relation.SUPPORT, support.group()
