@@ -114,8 +114,7 @@ def _references(document: Document, clause: Clause, field_name: str, text: str,
         yield Reference(doc=document.id, clause=clause.id, field=field_name, start=span.start,
                         end=span.end, text=text[span.start:span.end], title=title,
                         doc_number=number, article=span.article, relation=relation, cue=cue,
-                        internal=span.internal,
-                        resolved_by="简称" if abbreviated else "")
+                        internal=span.internal, abbreviated=bool(abbreviated))
 
 
 def find_spans(text: str, *, has_articles: bool = False) -> list[_Span]:
@@ -127,8 +126,7 @@ def find_spans(text: str, *, has_articles: bool = False) -> list[_Span]:
             continue
         span = _title_span(text, start, end)
         spans.append(span)
-        taken.append((span.start, span.end))
-        taken.extend(_inner_titles(text, span))
+        taken.append((span.start, span.end))      # with its bracket: 以下简称《…》 is no mention
     for match in DOC_NUMBER_IN_TEXT.finditer(text):
         span = _number_span(text, match)
         if span and not _overlaps(span.start, span.end, taken):
@@ -185,11 +183,6 @@ def _bracket_after(text: str, position: int) -> int:
             if depth == 0:
                 return i + 1
     return 0
-
-
-def _inner_titles(text: str, span: _Span) -> list[tuple[int, int]]:
-    """《…》 inside the span's bracket (an abbreviation's own 《》) are not separate mentions."""
-    return [(s, e) for s, e in title_spans(text[span.start:span.end])]
 
 
 def _number_span(text: str, match: re.Match) -> _Span | None:

@@ -48,7 +48,8 @@ class Reference:
     article: str = ""           # 第十条, 第十条第三款, 前款 … ; "" when the whole document is cited
     relation: Relation = Relation.MENTION
     cue: str = ""               # the wording the relation was read from (根据, 同时废止 …)
-    internal: bool = False      # 本办法第五条, 前款, 《意见》 in its own digest: the citing document
+    internal: bool = False      # 本办法第五条, 前款: a pointer into the citing document
+    abbreviated: bool = False   # 《总体方案》 after （以下简称《总体方案》）: title/文号 copied from there
     target_doc: str | None = None       # resolved document id, None when not in the corpus
     target_clause: str | None = None    # resolved clause id (art-10), None when none or unknown
     resolved_by: str = ""       # 文号 | 标题 | 别名 | 简称 | 本文件 | "" (unresolved)

@@ -30,6 +30,7 @@ from indexer.links.extract import DOC_NUMBER_IN_TEXT
 from indexer.links.model import Reference
 from indexer.records import Clause, Document
 
+
 _QUOTES = re.compile(r"[\s“”\"「」『』‘’'〈〉《》<>]")
 _WRAPPER = re.compile(r"^.{0,40}?(?:印发|转发|颁布|发布)(?P<inner>.+?)的通知$")
 _ISSUER_ABOUT = re.compile(r"^[^关]{0,40}?关于")
@@ -83,14 +84,15 @@ def resolve(reference: Reference, citing: Document, index: CorpusIndex) -> Refer
     if reference.doc_number:
         target, how = by_number(reference.doc_number, index), "文号"
         if target and target not in index.documents:
-            target, how = index.aliases.get(target), "别名"
+            kept = index.aliases.get(target)
+            target, how = (kept, "别名") if kept in index.documents else (None, "")
     if not target and reference.title:
         target, how = by_title(reference, citing, index), "标题"
     if not target and _names_itself(reference.title, citing, index):
         target, how = citing.id, "本文件"
     if not target:
         return replace(reference, target_doc=None, target_clause=None, resolved_by="")
-    how = "简称" if reference.resolved_by == "简称" else how
+    how = "简称" if reference.abbreviated else how
     clause = pointer_clause(reference.article, index.clause_ids.get(target, set()))
     return replace(reference, target_doc=target, target_clause=clause, resolved_by=how)
 
@@ -125,8 +127,15 @@ def _numbers_agree(cited: str, own: str) -> bool:
 def _latest_before(candidates: list[str], citing: Document, index: CorpusIndex) -> str:
     """Of several documents with one title, the latest issued no later than the citing one."""
     dated = sorted(candidates, key=lambda doc_id: (index.documents[doc_id].date, doc_id))
-    earlier = [d for d in dated if not citing.date or index.documents[d].date[:10] <= citing.date]
+    earlier = [d for d in dated if not_earlier(citing.date, index.documents[d].date)]
     return (earlier or dated)[-1]
+
+
+def not_earlier(one: str, other: str) -> bool:
+    """Is date `one` not before `other`, compared at the precision both print (2017-12 vs
+    2017-12-05 compare as equal months); an undated side never decides."""
+    n = min(len(one), len(other))
+    return not n or one[:n] >= other[:n]
 
 
 def _names_itself(title: str, citing: Document, index: CorpusIndex) -> bool:

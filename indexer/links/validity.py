@@ -29,9 +29,9 @@ from pathlib import Path
 
 from indexer.aliases import config_file
 from indexer.links.model import Reference, Relation, Status, Validity
+from indexer.links.resolve import chinese_number, not_earlier
 from indexer.patterns import DATE, GENRE_WORDS
 from indexer.records import Clause, Document
-from indexer.links.resolve import chinese_number
 
 CONFIG_NAME = "validity.toml"
 
@@ -95,7 +95,7 @@ def document_validity(document: Document, repeals: list[Reference], documents: d
                         basis_text=f"编辑认定：{override.note}" if override.note else "编辑认定")
     for reference in repeals:
         repealer = documents[reference.doc]
-        if repealer.date[:10] >= document.date[:10] and _has_started(repealer, today):
+        if not_earlier(repealer.date, document.date) and _has_started(repealer, today):
             return Validity(status=Status.REPEALED, basis_doc=repealer.id,
                             basis_clause=reference.clause, basis_text=_sentence_of(repealer, reference))
     term = own_term(document)
