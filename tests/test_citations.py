@@ -71,6 +71,11 @@ def test_a_cue_reaches_only_its_own_comma_stretch():
     assert basis.relation is Relation.BASIS and made.relation is Relation.MENTION
 
 
+def test_a_stray_bracket_hides_no_cue():
+    [ref] = refs_of("（一说明，根据《甲项目管理办法》执行。")
+    assert ref.relation is Relation.BASIS
+
+
 def test_words_inside_a_cited_title_are_not_cues():
     [ref] = refs_of("《关于贯彻落实甲精神废止乙的意见》已经公布。")
     assert ref.relation is Relation.MENTION
@@ -95,7 +100,8 @@ def test_a_doc_number_attached_to_a_title_is_one_reference():
 
 @pytest.mark.parametrize("cited", ["《国务院关于印发甲项目管理办法的通知》", "《国务院印发〈甲项目管理办法〉的通知》",
                                    "《“甲”项目管理办法》", "《甲项目管理办法（暂行）》", "《甲项目管理暂行办法》",
-                                   "《2015年甲项目管理办法》", "《国务院关于甲项目管理办法》"])
+                                   "《2015年甲项目管理办法》", "《国务院关于甲项目管理办法》",
+                                   "《国务院关于印发《甲项目管理办法》的通知》"])
 def test_title_variants_resolve(cited):
     [ref] = refs_of(f"根据{cited}开展工作。")
     assert ref.target_doc == "gf-2015-64", cited
@@ -125,7 +131,8 @@ def test_pointers_into_the_citing_document_resolve_there():
                    issuers=["国务院"], doc_type="办法", clauses=[
                        article(1, "总则。"), article(2, "依照本办法第一条执行。"),
                        article(3, "设立委员会。\n委员会依照前款规定工作。"), article(4, "前条所称委员会。"),
-                       article(5, "第二条规定的程序适用。")])
+                       article(5, "第二条规定的程序适用。"),
+                       article(6, "依照科学技术进步法第三条处理。")])
     graph = link_corpus([doc], {}, today=TODAY)
     found = {(r.clause, r.text): r.target_clause for r in graph.references["gf-2020-1"]}
     assert found == {("art-2", "本办法第一条"): "art-1", ("art-3", "前款"): "art-3",
@@ -215,6 +222,19 @@ def test_every_status_with_its_basis():
 def test_own_commencement_and_term(sentence, today, status):
     doc = citing("内容。", sentence)
     assert link_corpus([doc], {}, today=today).validity[doc.id].status is status
+
+
+def test_a_cover_notice_states_the_commencement_of_what_it_publishes():
+    doc = document("gf-2030-1", "己办法", doc_number="国发〔2030〕1号", date="2030-01-01",
+                   issuers=["国务院"], doc_type="办法", clauses=[
+                       clause("notice", "现将《己办法》印发给你们，自2030年3月1日起施行。", kind="notice"),
+                       article(1, "内容。")])
+    validity = link_corpus([doc], {}, today=date(2030, 2, 1)).validity["gf-2030-1"]
+    assert validity.status is Status.NOT_YET and validity.basis_clause == "notice"
+    body = clause("p1", "现将《己办法》印发给你们，自2030年3月1日起施行。")
+    other = document("gf-2030-2", "庚通知", date="2030-01-01", issuers=["国务院"], doc_type="通知",
+                     clauses=[body])
+    assert link_corpus([other], {}, today=date(2030, 2, 1)).validity["gf-2030-2"].status is Status.UNKNOWN
 
 
 def test_a_repeal_takes_effect_when_the_repealing_document_does():

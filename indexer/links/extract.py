@@ -17,8 +17,9 @@ Rules, in the order they are applied to each clause's heading and text:
    issuing code is the run of Han characters before the bracket after the last character of
    wording that never occurs in a code (见/照/据/实/和 … : 各地要对照国发〔2016〕62号 → 国发).
 5. **Pointers into the citing document.** 本办法第五条 (本 + a genre word + 第N条), 前款, 前条,
-   本条第N款, and — in documents numbered by articles — a bare 第N条 are references to the
-   citing document itself (internal=True); they resolve to its clauses.
+   本条第N款, and — in documents numbered by articles — a bare 第N条 (not right after a law's
+   name: 科学技术进步法第三十条 is someone else's) are references to the citing document itself
+   (internal=True); they resolve to its clauses.
 6. **Relation**, from the wording of the sentence around the mention, with titles and brackets
    masked so words inside a cited title (《关于贯彻落实…》) never count:
    废止 (同时废止/予以废止/废止/停止执行/不再执行, before or after it) > 修订 (修订/修改/代替/
@@ -55,7 +56,7 @@ _GENRES = "|".join(sorted({*GENRE_WORDS, "实施细则", "实施办法", "实施
                           key=len, reverse=True))
 OWN_POINTER = re.compile(rf"本(?:{_GENRES})(?P<p>第{_NUM}[章条](?:第{_NUM}款)?(?:第{_NUM}项)?)"
                          rf"|前[一二三两]?款|前条|本条第{_NUM}款")
-BARE_ARTICLE = re.compile(rf"(?<![》号])第{_NUM}条(?:第{_NUM}款)?(?:第{_NUM}项)?")
+BARE_ARTICLE = re.compile(rf"(?<![》号法例定则])第{_NUM}条(?:第{_NUM}款)?(?:第{_NUM}项)?")
 
 _MEDIA = re.compile(r"(?:栏目|节目|图书|一书|丛书|杂志|期刊|报纸|专栏|短视频|视频|纪录片|电视剧|电影|"
                     r"歌曲|书籍|出版|卫视|频道|刊物)")
@@ -221,14 +222,12 @@ def mask(text: str, spans: list[_Span]) -> str:
     chars = list(text)
     for span in spans:
         chars[span.start:span.end] = _MASK * (span.end - span.start)
-    depth = 0
-    for i, char in enumerate(chars):
-        if char in _OPEN:
-            depth += 1
-        if depth:
-            chars[i] = _MASK
-        if char in _CLOSE and depth:
-            depth -= 1
+    position = 0
+    while position < len(chars):            # balanced asides only: a stray （ hides nothing
+        close = _bracket_after(text, position) if chars[position] in _OPEN else 0
+        if close:
+            chars[position:close] = _MASK * (close - position)
+        position = max(close, position + 1)
     return "".join(chars)
 
 

@@ -16,7 +16,9 @@ In order, the first rule that applies decides:
 6. **未知** — nothing in the corpus says; no status is ever given without a sentence.
 
 "Its own" sentences are those whose subject is the document itself: a sentence that starts with
-自…起施行 or with 本 + a genre word (本办法/本通知/本规定 …), never one about a cited 《…》.
+自…起施行 or with 本 + a genre word (本办法/本通知/本规定 …), never one about a cited 《…》 —
+except in the cover notice, whose 《…》 is the document it publishes (现将《…》印发给你们，
+自印发之日起施行).
 `today` is always a parameter, so the same corpus gives the same answer in every test.
 """
 from __future__ import annotations
@@ -125,7 +127,7 @@ def own_term(document: Document) -> Term | None:
     found = None
     for clause in document.clauses:
         for sentence in _sentences(clause):
-            term = sentence_term(sentence, document.date)
+            term = sentence_term(sentence, document.date, notice=clause.kind == "notice")
             if term:
                 found = Term(clause=clause.id, sentence=sentence, start=term[0], end=term[1])
     return found
@@ -136,11 +138,19 @@ def _sentences(clause: Clause) -> list[str]:
             for s in _SENTENCE.findall(part) if s.strip()]
 
 
-def sentence_term(sentence: str, issued: str) -> tuple[date | None, date | None] | None:
-    """(commencement, last day) a sentence about the document itself states, else None."""
+def sentence_term(sentence: str, issued: str, *, notice: bool = False
+                  ) -> tuple[date | None, date | None] | None:
+    """(commencement, last day) a sentence about the document itself states, else None.
+
+    In a cover notice the 《…》 it publishes is the document itself, so there 现将《…》印发给你们，
+    自印发之日起施行 counts too."""
     commence = _COMMENCE.search(sentence)
-    own = _OWN_SUBJECT.match(sentence) or (commence and commence.start() == 0)
-    if not own or "《" in sentence[:commence.start() if commence else len(sentence)]:
+    before = sentence[:commence.start()] if commence else sentence
+    if _OWN_SUBJECT.match(sentence):
+        own = "《" not in before
+    else:
+        own = bool(commence) and (commence.start() == 0 or (notice and before.endswith(("，", ","))))
+    if not own:
         return None
     start = None
     if commence:
