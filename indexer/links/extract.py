@@ -16,16 +16,17 @@ Rules, in the order they are applied to each clause's heading and text:
    text, any of 〔〕[]（）【】 half or full width, spaces allowed) is a reference of its own. The
    issuing code is the run of Han characters before the bracket after the last character of
    wording that never occurs in a code (见/照/据/实/和 … : 各地要对照国发〔2016〕62号 → 国发).
-5. **Pointers into the citing document.** 本办法第五条 (本 + a genre word + 第N条), 前款, 前条,
-   本条第N款, and — in documents numbered by articles — a bare 第N条 (not right after a law's
-   name: 科学技术进步法第三十条 is someone else's) are references to the citing document itself
-   (internal=True); they resolve to its clauses.
+5. **Pointers into the citing document.** 本办法第五条 (本 + a genre word + 第N条; not 本法,
+   which also ends 基本法), 前款, 前条, 本条第N款, and — in documents numbered by articles — a
+   bare 第N条 (not right after a law's name: 科学技术进步法第三十条 is someone else's) are
+   references to the citing document itself (internal=True); they resolve to its clauses.
 6. **Relation**, from the wording of the sentence around the mention, with titles and brackets
    masked so words inside a cited title (《关于贯彻落实…》) never count:
    废止 (同时废止/予以废止/废止/停止执行/不再执行, before or after it) > 修订 (修订/修改/代替/
    取代) > 配套 (配套 in the same stretch, or the sentence goes on to 制定本实施细则/实施办法/
    实施方案) > 依据 (根据/依据/依照/按照/遵照/参照/对照/(贯彻)落实/贯彻 earlier in the same comma
-   stretch, or the mention followed by (中的)(明确/有关…)要求/规定) > 提及. A stretch ends at ，：。；, so 根据《A》，制定《B》 makes only A a 依据.
+   stretch, or the mention followed by (中的)(明确/有关…)要求/规定) > 提及. A stretch ends
+   at ，：。；, so 根据《A》，制定《B》 makes only A a 依据.
 
 Nothing here looks at file names or particular documents; every rule is about the wording.
 """
@@ -52,7 +53,7 @@ _NOT_IN_AGENCY = re.compile(r"[见照据按依遵对和及与或的是即经由�
 
 _NUM = r"[一二三四五六七八九十百零〇两\d]+"
 POINTER = re.compile(rf"第{_NUM}[章条](?:第{_NUM}款)?(?:第{_NUM}项)?")
-_GENRES = "|".join(sorted({*GENRE_WORDS, "实施细则", "实施办法", "实施方案", "章程", "准则", "法"},
+_GENRES = "|".join(sorted({*GENRE_WORDS, "实施细则", "实施办法", "实施方案", "章程", "准则"},
                           key=len, reverse=True))
 OWN_POINTER = re.compile(rf"本(?:{_GENRES})(?P<p>第{_NUM}[章条](?:第{_NUM}款)?(?:第{_NUM}项)?)"
                          rf"|前[一二三两]?款|前条|本条第{_NUM}款")
