@@ -188,3 +188,8 @@ OTHER_TYPE = "其他"
 # reading of the type, so an id spells 行动计划 as 计划 and 实施细则 as 其他, as it always has.
 ID_TYPES = ("意见", "方案", "规划", "纲要", "计划", "办法", "条例", "规定", "决定", "通知",
             "决议", "公告", "通告", "通报", "报告", "批复", "纪要", "函")
+
+# Genre words a text uses to name itself or another document (本办法, 本实施细则 …): the types
+# above plus the compound and rule genres that are not document types of their own.
+SELF_GENRES = "|".join(sorted({*DOC_TYPES, "实施细则", "实施办法", "实施方案", "章程", "准则"},
+                              key=len, reverse=True))

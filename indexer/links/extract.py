@@ -38,7 +38,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from indexer.links.model import Reference, Relation
-from indexer.patterns import DOC_NUMBER, GENRE_WORDS
+from indexer.patterns import DOC_NUMBER, SELF_GENRES as _GENRES
 from indexer.records import Clause, Document
 
 MAX_TITLE = 120                 # a longer 《 … 》 span is an unbalanced bracket, not a title
@@ -53,8 +53,6 @@ _NOT_IN_AGENCY = re.compile(r"[见照据按依遵对和及与或的是即经由�
 
 _NUM = r"[一二三四五六七八九十百零〇两\d]+"
 POINTER = re.compile(rf"第{_NUM}[章条](?:第{_NUM}款)?(?:第{_NUM}项)?")
-_GENRES = "|".join(sorted({*GENRE_WORDS, "实施细则", "实施办法", "实施方案", "章程", "准则"},
-                          key=len, reverse=True))
 OWN_POINTER = re.compile(rf"本(?:{_GENRES})(?P<p>第{_NUM}[章条](?:第{_NUM}款)?(?:第{_NUM}项)?)"
                          rf"|前[一二三两]?款|前条|本条第{_NUM}款")
 BARE_ARTICLE = re.compile(rf"(?<![》号法例定则])第{_NUM}条(?:第{_NUM}款)?(?:第{_NUM}项)?")

@@ -32,12 +32,11 @@ from pathlib import Path
 from indexer.aliases import config_file
 from indexer.links.model import Reference, Relation, Status, Validity
 from indexer.links.resolve import chinese_number, not_earlier
-from indexer.patterns import DATE, GENRE_WORDS
+from indexer.patterns import DATE, SELF_GENRES as _GENRES
 from indexer.records import Clause, Document
 
 CONFIG_NAME = "validity.toml"
 
-_GENRES = "|".join(sorted({*GENRE_WORDS, "实施细则", "实施办法", "章程", "准则"}, key=len, reverse=True))
 _OWN_SUBJECT = re.compile(rf"^(?:本(?:{_GENRES})|此)")
 _COMMENCE = re.compile(rf"自(?:(?P<date>{DATE})|(?P<own>发布|印发|公布|下发|颁布|发文)之日)"
                        r"起(?:施行|实施|执行|生效|试行)")
