@@ -148,6 +148,13 @@ class SearchRequest:
     sort: str = "relevance"                 # "relevance" | "date"
     page: int = 1
     per_page: int = 20
+    within: list[str] = field(default_factory=list)     # 在结果中检索: more terms, ANDed
+    group: str = ""                         # "" (clauses) | "document" (one row per document)
+
+    @property
+    def full_query(self) -> str:
+        """The query with the searches-within-results added (each ANDed)."""
+        return " ".join(q for q in (self.q, *self.within) if q)
 
 
 @dataclass(kw_only=True)
@@ -187,6 +194,18 @@ class SearchResult:
     partial: bool = False       # True when nothing matched all terms and best partial matches are shown
     notice: str = ""            # message for the user about how the query was understood
     missing: list[str] = field(default_factory=list)    # backend parts that did not answer
+    document_total: int = 0     # distinct documents among all matches
+    documents: list[Document] = field(default_factory=list)  # known items the query names (文号, title)
+    groups: list[DocumentGroup] = field(default_factory=list)  # group=document: this page's documents
+
+
+@dataclass(kw_only=True)
+class DocumentGroup:
+    """One document of a search grouped by document: its matching clauses counted, the best
+    of them shown."""
+    document: Document
+    count: int
+    hits: list[Hit]
 
 
 class QueryError(ValueError):

@@ -47,17 +47,21 @@ class FilterSpec:
     date_lo: str | None = None          # YYYY-MM-DD: the document's date period must overlap
     date_hi: str | None = None          # [date_lo, date_hi]; undated documents are outside
     doc_id: str | None = None           # canonical document id
+    doc_ids: frozenset[str] | None = None     # only these documents (field search: 标题, 机关 …)
+    docnums: frozenset[int] | None = None     # only these clauses (task-record fields)
 
     @property
     def active(self) -> bool:
         return bool(self.issuers or self.years or self.themes or self.doc_types
-                    or self.date_lo or self.date_hi or self.doc_id)
+                    or self.date_lo or self.date_hi or self.doc_id
+                    or self.doc_ids is not None or self.docnums is not None)
 
 
 @dataclass(kw_only=True)
 class Ranked:
     """One page of a search, with the counts over all its matches."""
     total: int                          # exact number of matching clauses
+    documents: int = 0                  # exact number of distinct documents among them
     docnums: list[int]                  # the requested slice, in result order
     scores: list[float]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)   # facet → value → clauses
