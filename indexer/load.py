@@ -25,9 +25,14 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 from indexer.aliases import AliasTable, load_aliases
+from indexer.formats import FormatError
+from indexer.formats.safe import read_binary
+from indexer.formats.unsupported import unsupported
 from indexer.records import BuildWarning, DocumentMeta, SourceFile
 
-KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+         ".pdf": "pdf", ".docx": "docx"}
+BINARY_KINDS = {"pdf", "docx"}      # read by indexer.formats in a limited child process
 CONFIG_FOLDER = "config"
 # The largest seed file (a 17-document compilation) is 0.4 MB. A file fifty times that is not a
 # policy document but an accident, and parsing it in full would stall every rebuild.
@@ -213,13 +218,14 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
     path = Path(path)
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
-        raise LoadError(name, f"unsupported file type {path.suffix or '(none)'!r} "
-                        f"(supported: {', '.join(sorted(KINDS))})")
+        raise LoadError(name, unsupported(path.suffix, sorted(KINDS)))
     try:
         size_mb = path.stat().st_size / 2**20
         if size_mb > MAX_FILE_MB:
             raise LoadError(name, f"too large ({size_mb:.1f} MB; the limit is {MAX_FILE_MB:g} MB, "
                             "set CESOU_MAX_FILE_MB to raise it)")
+        if kind in BINARY_KINDS:
+            return _load_binary(path, name, kind)
         data = path.read_bytes()
     except OSError as error:
         raise LoadError(name, f"cannot read ({error.strerror})") from None
@@ -230,6 +236,16 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
     if kind == "html":
         return _load_html(text, name, encoding, aliases)
     return SourceFile(name=name, kind=kind, encoding=encoding, text=text)
+
+
+def _load_binary(path: Path, name: str, kind: str) -> SourceFile:
+    try:
+        found = read_binary(path, kind)
+    except FormatError as error:
+        raise LoadError(name, str(error)) from None
+    meta = DocumentMeta(source_url=found.source_url)
+    return SourceFile(name=name, kind=kind, encoding="", text=found.text, meta=meta,
+                      warnings=found.warnings, artifacts=found.artifacts)
 
 
 FENCE = re.compile(r"\A---[ \t]*\n")

@@ -23,6 +23,15 @@ class DocumentMeta:
     date: str | None = None                # YYYY-MM-DD or YYYY-MM
     doc_type: str | None = None            # 意见 / 方案 / 规划 / 办法 / 纲要 / 通知 / 计划 …
     themes: list[str] | None = None
+    source_url: str | None = None          # where the file was downloaded from, when it says so
+    attachments: list[Attachment] = field(default_factory=list)   # files linked from a web page
+
+
+@dataclass
+class Attachment:
+    """A file a web page links to as part of the document (附件1.pdf …)."""
+    title: str
+    url: str
 
 
 @dataclass
@@ -34,6 +43,7 @@ class SourceFile:
     text: str                   # decoded text; for md/html the body text, one block per line
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     warnings: list[str] = field(default_factory=list)   # problems that did not stop loading (bad front matter)
+    artifacts: list[str] = field(default_factory=list)  # text load dropped (PDF running headers, page numbers)
 
 
 # --- clean ----------------------------------------------------------------------------------
@@ -101,6 +111,8 @@ class Document:
     themes: list[str] = field(default_factory=list)
     theme_terms: dict[str, list[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
+    source_url: str = ""        # the original's web address, when the file carried one
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,257 @@
+"""Test documents made at test time: one 公文 as .txt, as a PDF laid out like GB/T 9704, and as
+a Word file whose 第X章/第X条/（X） labels are Word automatic numbering, plus the broken files.
+
+The ground truth is `DOCUMENT`: a 科技部 cover notice publishing a 办法 with chapters, articles
+numbered across chapters, items that restart in each article, and a table. `as_txt` types
+the labels; `make_pdf` sets it in 16 pt STSong-Light (a CID font: no font file needed) on A4
+with justified, hard-wrapped lines, a red 文头, a two-line title, a running header and page
+numbers, and page breaks that fall inside paragraphs; `make_docx` leaves the labels to Word's
+numbering and splits the text into runs. reportlab runs with `rl_config.invariant = 1`, so the
+PDF bytes are the same on every run.
+"""
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FS = 16.0                       # body size, 3号
+PAGE_W, PAGE_H = 595.28, 841.89  # A4
+BODY_W = 28 * FS                # 28 characters a line
+LEFT = (PAGE_W - BODY_W) / 2
+TOP = 105.0                     # 37 mm
+PITCH = 29.0                    # 22 lines in 225 mm
+LINES_PER_PAGE = 15             # puts a page break inside 第三条（二）: 达到百|分之九十
+NO_LINE_START = "，。、；：？！）》”〕％"
+RUNNING_HEADER = "科学技术部政策文件"
+
+
+@dataclass
+class Block:
+    kind: str                   # letterhead number title addressee body heading signature date
+                                # pagebreak table cc printed
+    text: str = ""
+    label: str = ""             # typed label; Word numbering in the DOCX
+    num: tuple[int, int] | None = None     # (numId, ilvl) in the DOCX
+    rows: list[list[str]] = field(default_factory=list)
+
+    def typed(self) -> str:
+        if self.kind == "table":
+            return "\n".join("\u3000".join(row) for row in self.rows)
+        separator = "\u3000" if self.label.startswith("第") else ""
+        return f"{self.label}{separator}{self.text}"
+
+
+DOCUMENT = [
+    Block("letterhead", "中华人民共和国科学技术部文件"),
+    Block("number", "国科发基〔2023〕35号"),
+    Block("title", "科技部关于印发《科研数据共享管理办法》的通知"),
+    Block("addressee", "各省、自治区、直辖市及计划单列市科技厅（委、局），新疆生产建设兵团科技局，各有关单位："),
+    Block("body", "为规范科研数据共享，推动科研数据开放利用，提升科技创新能力，我部研究制定了"
+                  "《科研数据共享管理办法》，现印发给你们，请结合实际认真贯彻执行。"),
+    Block("signature", "科技部"),
+    Block("date", "2023年6月8日"),
+    Block("pagebreak"),
+    Block("title", "科研数据共享管理办法"),
+    Block("heading", "总则", "第一章", (1, 0)),
+    Block("body", "为加强和规范科研数据管理，保障科研数据安全，提高科研数据开放共享水平，更好支撑"
+                  "国家科技创新、经济社会发展和国家安全，根据有关法律法规，制定本办法。", "第一条", (1, 1)),
+    Block("body", "本办法所称科研数据，是指在自然科学、工程技术科学等领域，通过基础研究、应用研究、"
+                  "试验开发等产生的原始数据，以及按照不同需求系统加工整理的各类数据。", "第二条", (1, 1)),
+    Block("heading", "职责分工", "第二章", (1, 0)),
+    Block("body", "科研数据管理实行统一领导、分级负责，各部门主要职责包括：", "第三条", (1, 1)),
+    Block("body", "制定科研数据管理政策和标准规范，统筹协调重大事项；", "（一）", (1, 2)),
+    Block("body", "建立科研数据共享平台，推动数据目录覆盖率达到百分之九十以上，并定期更新发布；",
+          "（二）", (1, 2)),
+    Block("body", "组织开展科研数据管理评估和监督检查。", "（三）", (1, 2)),
+    Block("body", "各类科研数据的共享方式和共享期限按照下表执行。", "第四条", (1, 1)),
+    Block("table", rows=[["数据类别", "共享方式", "共享期限"],
+                         ["基础数据", "无条件共享（通过国家科学数据中心平台）", "长期"],
+                         ["专题数据", "有条件共享", "五年"]]),
+    Block("heading", "附则", "第三章", (1, 0)),
+    Block("body", "有下列情形之一的科研数据，经主管部门同意后可以暂缓共享，暂缓期限一般不超过两年：",
+          "第五条", (1, 1)),
+    Block("body", "涉及国家秘密、国家安全和社会公共利益的；", "（一）", (1, 2)),
+    Block("body", "权利人书面申明不宜有条件共享，并经主管部门核准的。", "（二）", (1, 2)),
+    Block("body", "本办法自印发之日起施行，由科技部负责解释。", "第六条", (1, 1)),
+    Block("cc", "抄送：国务院办公厅，国家发展改革委，财政部，各有关部门。"),
+    Block("printed", "科技部办公厅\u3000\u30002023年6月9日印发"),
+]
+
+
+def as_txt(document: list[Block] = DOCUMENT) -> str:
+    """The document as a typed text file: one paragraph per line, labels typed."""
+    return "\n".join(block.typed() for block in document if block.kind != "pagebreak") + "\n"
+
+
+def write_txt(folder: Path, name: str = "办法.txt") -> Path:
+    path = Path(folder) / name
+    path.write_text(as_txt(), encoding="utf-8")
+    return path
+
+
+# --- PDF -------------------------------------------------------------------------------------
+
+PAGE_NUMBER_FORMS = {"dash": "— {n} —", "hyphen": "-{n}-", "page": "第{n}页", "fraction": "{n}/{total}"}
+
+
+@dataclass
+class Placed:
+    """One thing drawn on a page: a text line or a table, at a line slot."""
+    slot: float                 # line slots from the top of the body (titles take more)
+    x: float
+    text: str = ""
+    size: float = FS
+    red: bool = False
+    justify: float = 0.0        # width to stretch the line to (0: natural width)
+    rows: list[list[str]] = field(default_factory=list)
+    paragraph: int = -1         # index of the block the line belongs to
+
+
+def _width(text: str, size: float) -> float:
+    from reportlab.pdfbase import pdfmetrics
+    return pdfmetrics.stringWidth(text, "STSong-Light", size)
+
+
+def break_lines(text: str, width: float, first_indent: float, size: float = FS) -> list[str]:
+    """Greedy line breaking by width with 避头尾: no line starts with closing punctuation."""
+    lines, current, limit = [], "", width - first_indent
+    for char in text:
+        if current and _width(current + char, size) > limit:
+            if char in NO_LINE_START:
+                char, current = current[-1] + char, current[:-1]
+            lines.append(current)
+            current, limit = "", width
+        current += char
+    return lines + [current]
+
+
+def _register_font() -> None:
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+
+
+def layout(document: list[Block] = DOCUMENT, lines_per_page: int = LINES_PER_PAGE) -> list[list[Placed]]:
+    """The document's pages: what goes on each line slot."""
+    _register_font()
+    pages: list[list[Placed]] = [[]]
+    slot = 0.0
+
+    def place(item: Placed, height: float = 1.0) -> None:
+        nonlocal slot
+        if slot + height > lines_per_page:
+            pages.append([])
+            slot = 0.0
+        item.slot = slot
+        pages[-1].append(item)
+        slot += height
+
+    for index, block in enumerate(document):
+        if block.kind == "pagebreak":
+            pages.append([])
+            slot = 0.0
+        elif block.kind == "table":
+            place(Placed(0, LEFT, rows=block.rows, paragraph=index), 2.2 * len(block.rows))
+        else:
+            for item, height in _block_lines(block, index):
+                place(item, height)
+    return pages
+
+
+def _block_lines(block: Block, index: int) -> list[tuple[Placed, float]]:
+    text = block.typed()
+    if block.kind == "letterhead":
+        return [(Placed(0, _centre(text, 28), text, 28, red=True, paragraph=index), 2.5)]
+    if block.kind == "title":
+        return [(Placed(0, _centre(line, 22), line, 22, paragraph=index), 1.5)
+                for line in break_lines(text, 18 * 22, 0, 22)]
+    if block.kind in ("number", "heading"):
+        return [(Placed(0, _centre(text, FS), text, paragraph=index), 1.0)]
+    if block.kind in ("signature", "date"):
+        return [(Placed(0, LEFT + BODY_W - 4 * FS - _width(text, FS), text, paragraph=index), 1.0)]
+    if block.kind == "printed":
+        left, right = text.split("\u3000\u3000")
+        return [(Placed(0, LEFT + FS, left, paragraph=index), 0.0),
+                (Placed(0, LEFT + BODY_W - FS - _width(right, FS), right, paragraph=index), 1.0)]
+    indent = 2 * FS if block.kind == "body" else 0.0
+    hanging = 3 * FS if block.kind == "cc" else 0.0
+    lines = break_lines(text, BODY_W - hanging, indent - hanging)
+    placed = []
+    for number, line in enumerate(lines):
+        x = LEFT + (indent if number == 0 else hanging)
+        last = number == len(lines) - 1
+        placed.append((Placed(0, x, line, justify=0.0 if last else LEFT + BODY_W - x, paragraph=index), 1.0))
+    return placed
+
+
+def _centre(text: str, size: float) -> float:
+    return (PAGE_W - _width(text, size)) / 2
+
+
+def make_pdf(path: Path, number_form: str = "dash", document: list[Block] = DOCUMENT,
+             lines_per_page: int = LINES_PER_PAGE, metadata_url: str | None = None) -> Path:
+    """The document as a text-layer PDF (deterministic bytes)."""
+    from reportlab import rl_config
+    from reportlab.pdfgen import canvas
+    rl_config.invariant = 1
+    pages = layout(document, lines_per_page)
+    pdf = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H))
+    if metadata_url:
+        pdf.setSubject(metadata_url)
+    for number, page in enumerate(pages, 1):
+        if number > 1:
+            _draw_text(pdf, RUNNING_HEADER, _centre(RUNNING_HEADER, 12), PAGE_H - 60, 12)
+        for item in page:
+            _draw(pdf, item)
+        folio = PAGE_NUMBER_FORMS[number_form].format(n=number, total=len(pages))
+        x = LEFT + BODY_W - _width(folio, 14) if number % 2 else LEFT
+        _draw_text(pdf, folio, x, 50, 14)
+        pdf.showPage()
+    pdf.save()
+    return Path(path)
+
+
+def _baseline(slot: float) -> float:
+    return PAGE_H - TOP - (slot + 1) * PITCH + 8
+
+
+def _draw(pdf, item: Placed) -> None:
+    if item.rows:
+        _draw_table(pdf, item)
+        return
+    spacing = 0.0
+    if item.justify and len(item.text) > 1:
+        spacing = (item.justify - _width(item.text, item.size)) / (len(item.text) - 1)
+    _draw_text(pdf, item.text, item.x, _baseline(item.slot), item.size, item.red, spacing)
+    if item.red:
+        pdf.setStrokeColorRGB(1, 0, 0)
+        pdf.line(LEFT, _baseline(item.slot) - 24, LEFT + BODY_W, _baseline(item.slot) - 24)
+        pdf.setStrokeColorRGB(0, 0, 0)
+
+
+def _draw_text(pdf, text: str, x: float, y: float, size: float, red: bool = False,
+               spacing: float = 0.0) -> None:
+    obj = pdf.beginText(x, y)
+    obj.setFont("STSong-Light", size)
+    obj.setCharSpace(spacing)
+    if red:
+        obj.setFillColorRGB(1, 0, 0)
+    obj.textOut(text)
+    pdf.drawText(obj)
+
+
+def _draw_table(pdf, item: Placed) -> None:
+    widths = [5 * FS, 17 * FS, 6 * FS]
+    size, row_h = 14.0, 2.2 * PITCH
+    top = _baseline(item.slot) + PITCH - 8
+    for r, row in enumerate(item.rows):
+        y = top - r * row_h
+        x = LEFT
+        for width, cell in zip(widths, row):
+            pdf.rect(x, y - row_h, width, row_h)
+            cell_lines = break_lines(cell, width - 8, 0, size)
+            for k, line in enumerate(cell_lines):
+                _draw_text(pdf, line, x + 4, y - 20 - k * 18, size)
+            x += width
