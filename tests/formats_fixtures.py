@@ -255,3 +255,124 @@ def _draw_table(pdf, item: Placed) -> None:
             for k, line in enumerate(cell_lines):
                 _draw_text(pdf, line, x + 4, y - 20 - k * 18, size)
             x += width
+
+
+# --- DOCX ------------------------------------------------------------------------------------
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+NUMBERING = f"""
+<w:abstractNum xmlns:w="{W_NS}" w:abstractNumId="10">
+  <w:multiLevelType w:val="multilevel"/>
+  <w:lvl w:ilvl="0"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>
+    <w:pStyle w:val="ChapterHeading"/><w:suff w:val="space"/><w:lvlText w:val="第%1章"/></w:lvl>
+  <w:lvl w:ilvl="1"><w:start w:val="1"/><w:numFmt w:val="chineseCountingThousand"/>
+    <w:lvlRestart w:val="0"/><w:lvlText w:val="第%2条"/></w:lvl>
+  <w:lvl w:ilvl="2"><w:start w:val="1"/><w:numFmt w:val="chineseCounting"/>
+    <w:suff w:val="nothing"/><w:lvlText w:val="（%3）"/></w:lvl>
+</w:abstractNum>"""
+NUM = f'<w:num xmlns:w="{W_NS}" w:numId="1"><w:abstractNumId w:val="10"/></w:num>'
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+TEXT_BOX = f"""
+<w:r xmlns:w="{W_NS}" xmlns:mc="{MC_NS}"
+     xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape"
+     xmlns:v="urn:schemas-microsoft-com:vml">
+  <mc:AlternateContent>
+    <mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx><w:txbxContent>
+      <w:p><w:r><w:t>{{text}}</w:t></w:r></w:p>
+    </w:txbxContent></wps:txbx></wps:wsp></w:drawing></mc:Choice>
+    <mc:Fallback><w:pict><v:shape><v:textbox><w:txbxContent>
+      <w:p><w:r><w:t>{{text}}</w:t></w:r></w:p>
+    </w:txbxContent></v:textbox></v:shape></w:pict></mc:Fallback>
+  </mc:AlternateContent>
+</w:r>"""
+
+
+def add_numbering(document, abstract_xml: str = NUMBERING, nums_xml: str = NUM) -> None:
+    """Add abstractNum definitions (before the first w:num, as the schema orders them) and nums."""
+    from docx.oxml import parse_xml
+    numbering = document.part.numbering_part.element
+    first_num = numbering.find(f"{{{W_NS}}}num")
+    for abstract in parse_xml(f'<w:x xmlns:w="{W_NS}">{abstract_xml}</w:x>'):
+        if first_num is not None:
+            first_num.addprevious(abstract)
+        else:
+            numbering.append(abstract)
+    for num in parse_xml(f'<w:x xmlns:w="{W_NS}">{nums_xml}</w:x>'):
+        numbering.append(num)
+
+
+def number_paragraph(paragraph, num_id: int, ilvl: int) -> None:
+    from docx.oxml import parse_xml
+    p_pr = paragraph._p.get_or_add_pPr()
+    p_pr.append(parse_xml(f'<w:numPr xmlns:w="{W_NS}"><w:ilvl w:val="{ilvl}"/>'
+                          f'<w:numId w:val="{num_id}"/></w:numPr>'))
+
+
+def _chapter_style(document):
+    from docx.enum.style import WD_STYLE_TYPE
+    from docx.oxml import parse_xml
+    style = document.styles.add_style("ChapterHeading", WD_STYLE_TYPE.PARAGRAPH)
+    style.element.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr xmlns:w="{W_NS}"><w:numId w:val="1"/></w:numPr>'))
+    return style
+
+
+def add_runs(paragraph, text: str, run_length: int = 5) -> None:
+    """The text in runs of a few characters, alternately bold: a word split across runs."""
+    for start in range(0, len(text), run_length):
+        paragraph.add_run(text[start:start + run_length]).bold = (start // run_length) % 2 == 1
+
+
+def make_docx(path: Path, document: list[Block] = DOCUMENT, text_box_letterhead: bool = False) -> Path:
+    """The document as Word would save it with automatic numbering: labels are not in the text."""
+    import docx
+    from docx.oxml import parse_xml
+    from docx.shared import RGBColor
+    word = docx.Document()
+    add_numbering(word)
+    chapter = _chapter_style(word)
+    section = word.sections[0]
+    section.header.paragraphs[0].text = RUNNING_HEADER
+    footer = section.footer.paragraphs[0]
+    footer.add_run("— ")
+    footer._p.append(parse_xml(f'<w:fldSimple xmlns:w="{W_NS}" w:instr="PAGE">'
+                               f'<w:r><w:t>1</w:t></w:r></w:fldSimple>'))
+    footer.add_run(" —")
+    for block in document:
+        if block.kind == "pagebreak":
+            word.add_page_break()
+        elif block.kind == "table":
+            table = word.add_table(rows=len(block.rows), cols=len(block.rows[0]))
+            for r, row in enumerate(block.rows):
+                for c, cell in enumerate(row):
+                    table.cell(r, c).text = cell
+        elif block.kind == "letterhead" and text_box_letterhead:
+            word.add_paragraph()._p.append(parse_xml(TEXT_BOX.replace("{text}", block.text)))
+        else:
+            _add_block(word, block, chapter)
+    word.save(str(path))
+    return Path(path)
+
+
+def _add_block(word, block: Block, chapter) -> None:
+    from docx.oxml import parse_xml
+    from docx.shared import RGBColor
+    if block.kind == "heading":
+        paragraph = word.add_paragraph(style=chapter)
+    else:
+        paragraph = word.add_paragraph()
+    if block.num and block.kind != "heading":
+        number_paragraph(paragraph, *block.num)
+    if block.kind == "title" and len(block.text) > 18:      # Word's two-line title: a soft break
+        add_runs(paragraph, block.text[:18])
+        paragraph.add_run()._r.append(parse_xml(f'<w:br xmlns:w="{W_NS}"/>'))
+        add_runs(paragraph, block.text[18:])
+    elif block.kind == "printed":
+        left, right = block.text.split("\u3000\u3000")
+        paragraph.add_run(left).add_tab()
+        paragraph.add_run(right)
+    else:
+        add_runs(paragraph, block.text if block.num else block.typed())
+    if block.kind == "letterhead":
+        for run in paragraph.runs:
+            run.font.color.rgb = RGBColor(0xFF, 0, 0)
