@@ -191,13 +191,15 @@ def _centre(text: str, size: float) -> float:
 
 
 def make_pdf(path: Path, number_form: str = "dash", document: list[Block] = DOCUMENT,
-             lines_per_page: int = LINES_PER_PAGE, metadata_url: str | None = None) -> Path:
-    """The document as a text-layer PDF (deterministic bytes)."""
+             lines_per_page: int = LINES_PER_PAGE, metadata_url: str | None = None,
+             scanned_pages: int = 0, encrypt=None) -> Path:
+    """The document as a text-layer PDF (deterministic bytes), optionally followed by
+    image-only pages (a partly scanned file) or encrypted (a reportlab StandardEncryption)."""
     from reportlab import rl_config
     from reportlab.pdfgen import canvas
     rl_config.invariant = 1
-    pages = layout(document, lines_per_page)
-    pdf = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H))
+    pages = layout(document, lines_per_page) if document else []
+    pdf = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H), encrypt=encrypt)
     if metadata_url:
         pdf.setSubject(metadata_url)
     for number, page in enumerate(pages, 1):
@@ -209,8 +211,22 @@ def make_pdf(path: Path, number_form: str = "dash", document: list[Block] = DOCU
         x = LEFT + BODY_W - _width(folio, 14) if number % 2 else LEFT
         _draw_text(pdf, folio, x, 50, 14)
         pdf.showPage()
+    for _ in range(scanned_pages):
+        pdf.drawImage(_scan_image(), LEFT, 200, width=BODY_W, height=400)
+        pdf.showPage()
     pdf.save()
     return Path(path)
+
+
+def _scan_image():
+    """A grey page picture with dark 'text' bars: what a scanner produces, minus the text."""
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    image = Image.new("L", (300, 400), 235)
+    draw = ImageDraw.Draw(image)
+    for row in range(20, 380, 18):
+        draw.rectangle([20, row, 280, row + 8], fill=40)
+    return ImageReader(image)
 
 
 def _baseline(slot: float) -> float:
@@ -376,3 +392,80 @@ def _add_block(word, block: Block, chapter) -> None:
     if block.kind == "letterhead":
         for run in paragraph.runs:
             run.font.color.rgb = RGBColor(0xFF, 0, 0)
+
+
+# --- broken and hostile files ------------------------------------------------------------------
+
+def raw_pdf(objects: list[bytes]) -> bytes:
+    """A PDF file from numbered object bodies (1 0 obj … endobj), with a correct xref table."""
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def circular_pdf() -> bytes:
+    """A page tree whose /Kids point back at itself."""
+    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                    b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"])
+
+
+def flate_bomb_pdf(inflated_mb: int) -> bytes:
+    """One page whose content stream inflates to `inflated_mb` MB of zeros (~1000:1)."""
+    import zlib
+    packer = zlib.compressobj(9)
+    chunk = b"\0" * 2**20
+    stream = b"".join(packer.compress(chunk) for _ in range(inflated_mb)) + packer.flush()
+    return raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                    b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                    b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+                    b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream
+                    + b"\nendstream"])
+
+
+def docx_bomb(path: Path, inflated_mb: int = 4) -> Path:
+    """A .docx whose document.xml is mostly spaces: tiny on disk, inflating ~1000×."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", " " * (inflated_mb * 2**20))
+    return Path(path)
+
+
+def ole_file(stream_name: str) -> bytes:
+    """The start of an OLE compound file naming one stream (legacy .doc or encrypted OOXML)."""
+    header = bytes.fromhex("d0cf11e0a1b11ae1") + b"\0" * 504
+    return header + stream_name.encode("utf-16-le") + b"\0" * 1024
+
+
+def broken_files(folder: Path) -> dict[str, str]:
+    """Write every bad input into `folder`; file name → a phrase its warning must contain."""
+    from reportlab.lib.pdfencrypt import StandardEncryption
+    folder = Path(folder)
+    make_pdf(folder / "扫描件.pdf", document=[], scanned_pages=2)
+    make_pdf(folder / "加密.pdf", encrypt=StandardEncryption("secret", "owner"))
+    good = make_pdf(folder / "tmp.pdf").read_bytes()
+    (folder / "tmp.pdf").unlink()
+    (folder / "截断.pdf").write_bytes(good[: len(good) // 2])
+    (folder / "网页.pdf").write_text("<!DOCTYPE html><html><body>登录</body></html>", encoding="utf-8")
+    (folder / "空.pdf").write_bytes(b"")
+    (folder / "乱码.pdf").write_bytes(bytes(range(256)) * 8)
+    (folder / "循环.pdf").write_bytes(circular_pdf())
+    docx_bomb(folder / "炸弹.docx")
+    (folder / "旧版.docx").write_bytes(ole_file("WordDocument"))
+    (folder / "加密.docx").write_bytes(ole_file("EncryptedPackage"))
+    good_docx = make_docx(folder / "tmp.docx").read_bytes()
+    (folder / "tmp.docx").unlink()
+    (folder / "截断.docx").write_bytes(good_docx[: len(good_docx) // 2])
+    (folder / "旧文档.doc").write_bytes(ole_file("WordDocument"))
+    (folder / "文字.wps").write_bytes(ole_file("WordDocument"))
+    (folder / "版式.ofd").write_bytes(b"PK\x03\x04")
+    return {"扫描件.pdf": "OCR", "加密.pdf": "密码", "截断.pdf": "损坏", "网页.pdf": "网页",
+            "空.pdf": "空文件", "乱码.pdf": "损坏", "循环.pdf": "没有可读的页面",
+            "炸弹.docx": "压缩炸弹", "旧版.docx": "另存为 .docx", "加密.docx": "密码",
+            "截断.docx": "损坏", "旧文档.doc": "另存为 .docx", "文字.wps": "另存为 .docx",
+            "版式.ofd": "导出为 PDF"}

@@ -99,9 +99,12 @@ def _read_pages(path: Path) -> tuple[list[Page], str | None]:
             for page in pdf.pages:
                 pages.append(_page(page))
                 page.close()    # 233 MB → 38 MB on 300 pages in the lab
-    except PdfminerException as error:
-        if error.args and isinstance(error.args[0], PDFPasswordIncorrect):
+    except PdfminerException as error:    # pdfplumber wraps what pdfminer raised
+        cause = error.args[0] if error.args else None
+        if isinstance(cause, PDFPasswordIncorrect):
             raise FormatError("PDF 已加密（设有打开密码），无法读取；请用密码打开后另存为无密码的 PDF") from None
+        if isinstance(cause, MemoryError):
+            raise MemoryError from None     # the child reports the memory cap
         raise
     if not pages:
         raise FormatError("PDF 没有可读的页面（页面目录损坏），请重新下载或从原件重新导出")
