@@ -25,7 +25,7 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 from indexer.aliases import AliasTable, load_aliases
-from indexer.formats import FormatError
+from indexer.formats import FormatError, webpage
 from indexer.formats.safe import read_binary
 from indexer.formats.unsupported import unsupported
 from indexer.records import BuildWarning, DocumentMeta, SourceFile
@@ -85,6 +85,7 @@ META_KEYS = {
     "date": "date", "成文日期": "date",
     "doc_type": "doc_type", "type": "doc_type", "文种": "doc_type", "公文种类": "doc_type",
     "themes": "themes", "theme": "themes", "主题分类": "themes", "主题": "themes",
+    "url": "source_url", "source_url": "source_url", "原文链接": "source_url", "原文地址": "source_url",
 }
 # Publication dates only stand in for the 成文日期 when a page has none.
 FALLBACK_DATE_KEYS = {"发布日期", "publish_date", "published"}
@@ -299,7 +300,6 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return f"{problem} (front matter line {mark.line + 1})" if mark else problem
 
 
-CONTENT_HINT = re.compile(r"content|article|main|zhengwen|正文|text|zoom|trs_editor", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s*[_|｜–—-]\s*[^_|｜–—-]*(?:网|门户|网站|政府|首页|portal|gov)[^_|｜]*$",
                           re.IGNORECASE)
 
@@ -307,6 +307,7 @@ TITLE_SUFFIX = re.compile(r"\s*[_|｜–—-]\s*[^_|｜–—-]*(?:网|门户|�
 def _load_html(text: str, name: str, encoding: str, aliases: AliasTable) -> SourceFile:
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    url = webpage.page_url(soup)
     _drop_furniture(soup)       # every web page has scripts: not worth a warning
     warnings: list[str] = []
     pairs, table = _metadata_table(soup)
@@ -314,13 +315,23 @@ def _load_html(text: str, name: str, encoding: str, aliases: AliasTable) -> Sour
     warnings.extend(f"metadata table: {problem}" for problem in problems)
     if table is not None:
         table.decompose()       # its cells are metadata, not body text
+    shown_title = meta.title         # printed on the page (table or <h1>), not only in <title>
     if not meta.title:
         heading = soup.find("h1")
-        title = heading.get_text(" ", strip=True) if heading else TITLE_SUFFIX.sub("", page_title)
+        shown_title = heading.get_text(" ", strip=True) if heading else None
+        title = shown_title or TITLE_SUFFIX.sub("", page_title)
         meta.title = title or None
-    body_text = html_text(_main_container(soup))
+    meta.source_url = meta.source_url or url
+    meta.attachments = webpage.attachments(soup, meta.source_url)
+    content = webpage.content_root(soup)
+    webpage.strip_chrome(content)
+    body_text = html_text(content)
     if not body_text:
         raise LoadError(name, "no body text")
+    if shown_title and re.sub(r"\s", "", shown_title) not in re.sub(r"\s", "", body_text):
+        # pages show the title above the text area: put it back where the text path has it,
+        # so that split reads the cover notice and the document it publishes as one
+        body_text = f"{shown_title}\n{body_text}"
     return SourceFile(name=name, kind="html", encoding=encoding, text=body_text, meta=meta,
                       warnings=warnings)
 
@@ -329,31 +340,23 @@ def _label(cell: Tag) -> str:
     return re.sub(r"[\s\u3000]+", "", cell.get_text()).rstrip("：:")
 
 
+LABEL_CELLS = ["td", "th", "dt", "dd"]    # a metadata table, or a <dl> of 发文机关 → 科技部
+
+
 def _metadata_table(soup: BeautifulSoup) -> tuple[list[tuple[str, str]], Tag | None]:
     """(label, value) pairs of the table whose cells are known labels, and that table."""
     labels = set(META_KEYS) | FALLBACK_DATE_KEYS
-    for table in soup.find_all("table"):
+    for table in soup.find_all(["table", "dl"]):
         pairs = []
-        for cell in table.find_all(CELLS):
+        for cell in table.find_all(LABEL_CELLS):
             label = _label(cell)
             if label in labels:
-                value = cell.find_next_sibling(CELLS)
+                value = cell.find_next_sibling(LABEL_CELLS)
                 if value is not None:
                     pairs.append((label, value.get_text(" ", strip=True)))
         if pairs:
             return pairs, table
     return [], None
-
-
-def _main_container(soup: BeautifulSoup) -> Tag:
-    """The element holding the document body: <article>/<main> or the biggest content-like block."""
-    candidates = soup.find_all(["article", "main"]) + [
-        tag for tag in soup.find_all(["div", "section", "td"])
-        if CONTENT_HINT.search(" ".join([tag.get("id", "")] + tag.get("class", [])))]
-    candidates = [tag for tag in candidates if tag.get_text(strip=True)]
-    if candidates:
-        return max(candidates, key=lambda tag: len(tag.get_text(strip=True)))
-    return soup.body or soup
 
 
 # --- the corpus ---------------------------------------------------------------------------------------

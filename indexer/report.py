@@ -71,6 +71,8 @@ def document_to_json(document: Document) -> dict:
         "doc_type": document.doc_type,
         "themes": document.themes,
         "source": document.source,
+        "source_url": document.source_url,
+        "attachments": [{"title": a.title, "url": a.url} for a in document.attachments],
         "aliases": document.aliases,
         "clauses": [_clause_to_json(c) for c in document.clauses],
     }

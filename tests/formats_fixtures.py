@@ -469,3 +469,134 @@ def broken_files(folder: Path) -> dict[str, str]:
             "炸弹.docx": "压缩炸弹", "旧版.docx": "另存为 .docx", "加密.docx": "密码",
             "截断.docx": "损坏", "旧文档.doc": "另存为 .docx", "文字.wps": "另存为 .docx",
             "版式.ofd": "导出为 PDF"}
+
+
+# --- web pages -------------------------------------------------------------------------------
+
+ATTACHMENT_LINE = "附件：科研数据共享管理办法"
+WEB_KINDS = ("addressee", "body", "signature", "date", "heading", "table")
+
+
+def web_paragraphs(document: list[Block] = DOCUMENT) -> list[str]:
+    """What a ministry page shows as the document: no 文头, 文号 line or 版记; the 办法 title
+    and an attachment line after the notice."""
+    lines: list[str] = []
+    titles = 0
+    for block in document:
+        if block.kind == "title":
+            titles += 1
+            if titles == 2:
+                lines.append(block.typed())
+        elif block.kind in WEB_KINDS:
+            lines.extend(block.typed().split("\n"))
+        if block.kind == "body" and not block.label and titles == 1:
+            lines.append(ATTACHMENT_LINE)
+    return lines
+
+
+def _content_html(attachment_href: str) -> str:
+    parts = []
+    for line in web_paragraphs():
+        if line == ATTACHMENT_LINE:
+            parts.append(f'<p>附件：<a href="{attachment_href}">科研数据共享管理办法</a></p>')
+        elif "\u3000" in line and not line.startswith("第"):
+            cells = "".join(f"<td>{cell}</td>" for cell in line.split("\u3000"))
+            parts.append(f"<table border=1><tr>{cells}</tr></table>")
+        else:
+            parts.append(f"<p>{line}</p>")
+    return "\n".join(parts)
+
+
+NOTICE_TITLE = "科技部关于印发《科研数据共享管理办法》的通知"
+RELATED = ["科技部关于开展2023年度国家重点研发计划项目申报工作的通知",
+           "科技部办公厅关于公布第二批科研数据中心试点名单的通知",
+           "关于进一步加强科研诚信建设的若干意见"]
+
+
+def page_table_layout() -> str:
+    """An older portal: table layout, metadata table, actions above and below the text."""
+    related = "".join(f'<li><a href="/zhengce/{n}.htm">{t}</a></li>' for n, t in enumerate(RELATED))
+    return f"""<!DOCTYPE html>
+<!-- saved from url=(0061)https://www.gov.cn/zhengce/zhengceku/2023-06/12/content_35.htm -->
+<html><head><meta charset="utf-8"><title>{NOTICE_TITLE}_国务院部门文件_中国政府网</title></head>
+<body>
+<div class="hd"><a href="/">首页</a> | <a href="/zhengce/">政策</a> | <a href="/hudong/">互动</a> | <a href="/fuwu/">服务</a></div>
+<div class="crumb">当前位置：<a href="/">首页</a> &gt; <a href="/zhengce/">政策</a> &gt; <a href="/zhengce/bm/">国务院部门文件</a></div>
+<table class="bd1">
+<tr><td>索 引 号：</td><td>000014349/2023-00035</td><td>主题分类：</td><td>科技、教育\\科技</td></tr>
+<tr><td>发文机关：</td><td>科技部</td><td>成文日期：</td><td>2023年06月08日</td></tr>
+<tr><td>标　　题：</td><td>{NOTICE_TITLE}</td></tr>
+<tr><td>发文字号：</td><td>国科发基〔2023〕35号</td><td>发布日期：</td><td>2023年06月12日</td></tr>
+</table>
+<table width="100%">
+<tr><td><div>2023-06-12 10:00 来源：科技部网站
+  <span>【字体：<a href="javascript:void(0)" onclick="doZoom(18)">大</a> <a href="javascript:void(0)" onclick="doZoom(16)">中</a> <a href="javascript:void(0)" onclick="doZoom(14)">小</a>】</span>
+  <a href="javascript:window.print()">打印</a></div>
+  <div>分享到：<a href="http://service.weibo.com/share/share.php">微博</a> <a href="#">微信</a></div></td></tr>
+<tr><td id="UCAP-CONTENT">
+{_content_html("/files/2023/P020230612.pdf")}
+</td></tr>
+<tr><td><a href="javascript:window.print()">【我要打印】</a> <a href="javascript:window.close()">【关闭窗口】</a></td></tr>
+</table>
+<div><div>相关稿件</div><ul>{related}</ul></div>
+<div>主办单位：国务院办公厅　运行维护单位：中国政府网运行中心<br>版权所有：中国政府网　中文域名：中国政府网.政务<br>京ICP备05070218号</div>
+</body></html>"""
+
+
+def page_div_layout() -> str:
+    """A ministry site: div layout, <dl> metadata, tools bar, share bar, previous/next links."""
+    menu = "".join(f'<li><a href="/m{n}/">{t}</a></li>' for n, t in
+                   enumerate(["法律法规", "部门规章", "规范性文件", "政策解读", "科技统计", "通知公告"]))
+    return f"""<!DOCTYPE html><html><head><meta charset="utf-8">
+<link rel="canonical" href="https://www.most.gov.cn/xxgk/fgzc/gfxwj/202306/t20230612_35.html">
+<title>{NOTICE_TITLE}--中华人民共和国科学技术部</title></head>
+<body>
+<div id="top"><div><a href="/">首页</a><a href="/jgsz/">机构</a><a href="/kjbgz/">新闻</a><a href="/xxgk/">信息公开</a><a href="/fw/">服务</a></div>
+<div><input type="text"><a href="/search/">搜索</a></div></div>
+<div class="location">您现在的位置：<a href="/">首页</a> &gt; <a href="/xxgk/">信息公开</a> &gt; <a href="/xxgk/fgzc/">科技政策</a></div>
+<div class="wrap">
+ <div class="left"><ul>{menu}</ul></div>
+ <div class="main">
+  <dl><dt>发文机关：</dt><dd>科技部</dd><dt>发文字号：</dt><dd>国科发基〔2023〕35号</dd>
+      <dt>成文日期：</dt><dd>2023-06-08</dd><dt>主题分类：</dt><dd>科技</dd></dl>
+  <h1>{NOTICE_TITLE}</h1>
+  <div class="tools"><span>发布时间：2023-06-12</span>
+   <span>字号：<a href="javascript:;" onclick="setSize(18)">大</a><a href="javascript:;" onclick="setSize(16)">中</a><a href="javascript:;" onclick="setSize(14)">小</a></span>
+   <a href="#" onclick="window.print()">打印本页</a><a href="javascript:window.close()">关闭窗口</a></div>
+  <div class="article-body">
+{_content_html("P020230612_1.docx")}
+  </div>
+  <div class="bdsharebuttonbox">分享到：<a href="#" class="bds_weixin">微信</a><a href="#">新浪微博</a><a href="#">QQ空间</a></div>
+  <div class="prev-next"><p>上一篇：<a href="t1.html">{RELATED[0]}</a></p><p>下一篇：<a href="t2.html">{RELATED[1]}</a></p></div>
+ </div>
+</div>
+<div id="bottom"><p>版权所有：中华人民共和国科学技术部　地址：北京市海淀区复兴路乙15号　邮编：100862</p>
+<p><a href="/map/">网站地图</a> | <a href="/lxwm/">联系我们</a></p><p>京ICP备05022684号</p></div>
+</body></html>"""
+
+
+def page_flat_layout() -> str:
+    """A provincial site: no classes, the text's paragraphs side by side with the chrome in
+    one container, a th/td metadata table, an extra attachment outside the text."""
+    related = "".join(f'<p><a href="/art/{n}.html">{t}</a></p>' for n, t in enumerate(RELATED))
+    return f"""<html><head><meta charset="gbk">
+<meta property="og:url" content="https://kjt.example.gov.cn/art/2023/6/12/art_35.html">
+<title>{NOTICE_TITLE}</title></head>
+<body>
+<div><a href="/">网站首页</a> <a href="/col/1">政务公开</a> <a href="/col/2">政策文件</a> <a href="/col/3">互动交流</a></div>
+<div>
+ <table><tr><th>发文机关</th><td>科技部</td><th>发文字号</th><td>国科发基〔2023〕35号</td></tr>
+        <tr><th>成文日期</th><td>2023年6月8日</td><th>发布日期</th><td>2023年6月12日</td></tr></table>
+ <h2>{NOTICE_TITLE}</h2>
+ <div><span>浏览次数：1024</span> <span onclick="fontZoom(16)">A+</span> <span onclick="fontZoom(12)">A-</span>
+ <a href="javascript:printit()">打印</a> <a href="javascript:self.close()">关闭</a></div>
+{_content_html("/attach/0/35-1.pdf")}
+ <div>相关链接</div>
+ {related}
+</div>
+<div><a href="/attach/0/35-2.xlsx">科研数据目录（2023年版）.xlsx</a></div>
+<div>主办：科学技术厅　承办：信息中心<br>网站标识码：3300000041</div>
+</body></html>"""
+
+
+WEB_LAYOUTS = {"table": page_table_layout, "div": page_div_layout, "flat": page_flat_layout}
