@@ -38,8 +38,8 @@ class Attachment:
 class SourceFile:
     """One corpus file, decoded to text with its physical lines kept."""
     name: str                   # path relative to the corpus folder, e.g. 科技教育政策文件汇编.txt
-    kind: str                   # "txt" | "md" | "html"
-    encoding: str               # as detected, e.g. utf-8, gb18030
+    kind: str                   # "txt" | "md" | "html" | "pdf" | "docx"
+    encoding: str               # as detected, e.g. utf-8, gb18030; "" for pdf/docx
     text: str                   # decoded text; for md/html the body text, one block per line
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     warnings: list[str] = field(default_factory=list)   # problems that did not stop loading (bad front matter)

@@ -11,7 +11,6 @@ PDF bytes are the same on every run.
 """
 from __future__ import annotations
 
-import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -343,7 +342,6 @@ def make_docx(path: Path, document: list[Block] = DOCUMENT, text_box_letterhead:
     """The document as Word would save it with automatic numbering: labels are not in the text."""
     import docx
     from docx.oxml import parse_xml
-    from docx.shared import RGBColor
     word = docx.Document()
     add_numbering(word)
     chapter = _chapter_style(word)

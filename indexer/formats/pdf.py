@@ -86,6 +86,8 @@ def read_pdf(path: Path) -> Extracted:
     pages, url = _read_pages(path)
     warnings = _check_text_layer(pages)
     lines, artifacts = drop_running_lines(pages)
+    if not any(not line.table for line in lines):
+        raise FormatError("PDF 除页眉页脚和表格外没有正文，无法按条款收录；请确认是否选错了文件")
     layout = Layout.measure(lines, pages[0].width)
     return Extracted(text="\n".join(paragraphs(lines, layout)), artifacts=artifacts,
                      warnings=warnings, source_url=url)
