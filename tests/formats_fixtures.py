@@ -132,7 +132,21 @@ def _register_font() -> None:
     pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
 
 
-def layout(document: list[Block] = DOCUMENT, lines_per_page: int = LINES_PER_PAGE) -> list[list[Placed]]:
+@dataclass
+class Style:
+    """How body paragraphs are set: GB/T 9704 (indented, justified) or the other common way
+    (flush left, ragged right, space between paragraphs)."""
+    indent: bool = True
+    justify: bool = True
+    space: float = 0.0          # extra line slots after a body paragraph
+
+
+GBT = Style()
+SPACED = Style(indent=False, justify=False, space=10 / PITCH)
+
+
+def layout(document: list[Block] = DOCUMENT, lines_per_page: int = LINES_PER_PAGE,
+           style: Style = GBT) -> list[list[Placed]]:
     """The document's pages: what goes on each line slot."""
     _register_font()
     pages: list[list[Placed]] = [[]]
@@ -154,12 +168,16 @@ def layout(document: list[Block] = DOCUMENT, lines_per_page: int = LINES_PER_PAG
         elif block.kind == "table":
             place(Placed(0, LEFT, rows=block.rows, paragraph=index), 2.2 * len(block.rows))
         else:
-            for item, height in _block_lines(block, index):
+            placed = _block_lines(block, index, style)
+            if block.kind in ("body", "addressee"):
+                last, height = placed[-1]
+                placed[-1] = (last, height + style.space)
+            for item, height in placed:
                 place(item, height)
     return pages
 
 
-def _block_lines(block: Block, index: int) -> list[tuple[Placed, float]]:
+def _block_lines(block: Block, index: int, style: Style = GBT) -> list[tuple[Placed, float]]:
     text = block.typed()
     if block.kind == "letterhead":
         return [(Placed(0, _centre(text, 28), text, 28, red=True, paragraph=index), 2.5)]
@@ -174,14 +192,15 @@ def _block_lines(block: Block, index: int) -> list[tuple[Placed, float]]:
         left, right = text.split("\u3000\u3000")
         return [(Placed(0, LEFT + FS, left, paragraph=index), 0.0),
                 (Placed(0, LEFT + BODY_W - FS - _width(right, FS), right, paragraph=index), 1.0)]
-    indent = 2 * FS if block.kind == "body" else 0.0
+    indent = 2 * FS if block.kind == "body" and style.indent else 0.0
     hanging = 3 * FS if block.kind == "cc" else 0.0
     lines = break_lines(text, BODY_W - hanging, indent - hanging)
     placed = []
     for number, line in enumerate(lines):
         x = LEFT + (indent if number == 0 else hanging)
         last = number == len(lines) - 1
-        placed.append((Placed(0, x, line, justify=0.0 if last else LEFT + BODY_W - x, paragraph=index), 1.0))
+        stretch = LEFT + BODY_W - x if style.justify and not last else 0.0
+        placed.append((Placed(0, x, line, justify=stretch, paragraph=index), 1.0))
     return placed
 
 
@@ -191,13 +210,13 @@ def _centre(text: str, size: float) -> float:
 
 def make_pdf(path: Path, number_form: str = "dash", document: list[Block] = DOCUMENT,
              lines_per_page: int = LINES_PER_PAGE, metadata_url: str | None = None,
-             scanned_pages: int = 0, encrypt=None) -> Path:
+             scanned_pages: int = 0, encrypt=None, style: Style = GBT) -> Path:
     """The document as a text-layer PDF (deterministic bytes), optionally followed by
     image-only pages (a partly scanned file) or encrypted (a reportlab StandardEncryption)."""
     from reportlab import rl_config
     from reportlab.pdfgen import canvas
     rl_config.invariant = 1
-    pages = layout(document, lines_per_page) if document else []
+    pages = layout(document, lines_per_page, style) if document else []
     pdf = canvas.Canvas(str(path), pagesize=(PAGE_W, PAGE_H), encrypt=encrypt)
     if metadata_url:
         pdf.setSubject(metadata_url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from formats_fixtures import PAGE_NUMBER_FORMS, make_docx, make_pdf, write_txt
+from formats_fixtures import PAGE_NUMBER_FORMS, SPACED, make_docx, make_pdf, write_txt
 from indexer.aliases import load_aliases
 from indexer.pipeline import read_source
 from indexer.load import load_file
@@ -43,3 +43,7 @@ def test_pdf_gives_the_typed_tree(typed, tmp_path, form):
 @pytest.mark.parametrize("text_box", [False, True], ids=["plain", "letterhead-in-text-box"])
 def test_docx_with_automatic_numbering_gives_the_typed_tree(typed, tmp_path, text_box):
     assert parse(make_docx(tmp_path / "办法.docx", text_box_letterhead=text_box)) == typed
+
+
+def test_pdf_set_flush_left_ragged_with_paragraph_spacing_gives_the_typed_tree(typed, tmp_path):
+    assert parse(make_pdf(tmp_path / "办法.pdf", style=SPACED)) == typed

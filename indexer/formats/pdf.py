@@ -18,7 +18,8 @@ Rules, in order:
    masked, on at least half the pages. They go to `artifacts`.
 4. **Paragraphs from geometry** (L = left margin, R = right margin, fs = body size): a line starts
    a paragraph when it or the previous line is centred or right-aligned (headings, title,
-   signature, date), when colour or size changes, after a gap of 1.8 lines, or when it is
+   signature, date), when colour or size changes, after a gap of 1.8 sizes or half a size
+   more than the usual line gap (paragraph spacing), or when it is
    indented 2 characters and the previous line ended short or with 。；： or the line opens a
    numbered clause. Anything else is a hard wrap and is joined — also across a page break,
    since the page's header and footer are gone by then. Consecutive centred lines of the same
@@ -48,7 +49,11 @@ MAX_BAD_GLYPH_SHARE = 0.10
 # 12% of the page height catches them and no body line of any measured file.
 MARGIN_BAND = 0.12
 GAP_AS_SPACE = 0.5          # a glyph gap over half the font size is a real space (U+3000)
-PARAGRAPH_GAP_LINES = 1.8   # a vertical gap over 1.8 body sizes separates paragraphs
+PARAGRAPH_GAP_LINES = 1.8   # a vertical gap over 1.8 body sizes always separates paragraphs (lab)
+# Layouts that space paragraphs instead of indenting them: a gap this much (× body size) over
+# the usual gap between lines separates too. The fixture's line gap is 13 pt at 16 pt, its
+# paragraph space 10 pt; half a size sits between.
+EXTRA_GAP = 0.5
 TITLE_SIZE_RATIO = 1.2      # larger than body by this much: a title line
 BAD_GLYPH = re.compile(r"^\(cid:\d+\)$|^[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]$")
 SENTENCE_END = re.compile(r"[。：；！？:;!?][”’」』）)》\"']*$")
@@ -254,6 +259,7 @@ class Layout:
     left: float
     right: float
     size: float
+    line_gap: float = 0.0       # the most common gap between consecutive lines of a paragraph
 
     @classmethod
     def measure(cls, lines: list[Line], page_width: float) -> "Layout":
@@ -262,7 +268,16 @@ class Layout:
         normal = [line for line in body if abs(line.size - size) < 1]
         left = _shared_extreme([line.x0 for line in normal], min) or page_width * 0.15
         right = _shared_extreme([line.x1 for line in normal], max) or page_width * 0.85
-        return cls(left=left, right=right, size=float(size))
+        gaps = Counter(round(b.top - a.bottom) for a, b in zip(normal, normal[1:])
+                       if a.page == b.page and b.top > a.bottom)
+        line_gap = float(gaps.most_common(1)[0][0]) if gaps else PARAGRAPH_GAP_LINES * size
+        return cls(left=left, right=right, size=float(size), line_gap=line_gap)
+
+    def separated(self, line: Line, prev: Line) -> bool:
+        """A vertical gap wider than between the lines of one paragraph."""
+        gap = line.top - prev.bottom
+        return line.page == prev.page and (gap > PARAGRAPH_GAP_LINES * self.size
+                                           or gap > self.line_gap + EXTRA_GAP * self.size)
 
     @property
     def middle(self) -> float:
@@ -307,7 +322,7 @@ def starts_paragraph(line: Line, prev: Line, layout: Layout) -> bool:
         return True
     if line.red != prev.red or abs(line.size - prev.size) > 1.5:
         return True
-    if line.page == prev.page and line.top - prev.bottom > PARAGRAPH_GAP_LINES * layout.size:
+    if layout.separated(line, prev):
         return True
     ended = bool(SENTENCE_END.search(prev.text))
     if layout.indented(line):
