@@ -5,9 +5,11 @@ The ground truth is `DOCUMENT`: a 科技部 cover notice publishing a 办法 wit
 numbered across chapters, items that restart in each article, and a table. `as_txt` types
 the labels; `make_pdf` sets it in 16 pt STSong-Light (a CID font: no font file needed) on A4
 with justified, hard-wrapped lines, a red 文头, a two-line title, a running header and page
-numbers, and page breaks that fall inside paragraphs; `make_docx` leaves the labels to Word's
-numbering and splits the text into runs. reportlab runs with `rl_config.invariant = 1`, so the
-PDF bytes are the same on every run.
+numbers, a seal image over the signature, and page breaks that fall inside paragraphs (or in
+the `SPACED` style: flush left, ragged, spaced paragraphs); `make_docx` leaves the labels to
+Word's numbering and splits the text into runs; `WEB_LAYOUTS` are three site layouts of the
+same text; `broken_files` writes every bad input. reportlab runs with
+`rl_config.invariant = 1`, so the PDF bytes are the same on every run.
 """
 from __future__ import annotations
 
@@ -225,6 +227,9 @@ def make_pdf(path: Path, number_form: str = "dash", document: list[Block] = DOCU
             _draw_text(pdf, RUNNING_HEADER, _centre(RUNNING_HEADER, 12), PAGE_H - 60, 12)
         for item in page:
             _draw(pdf, item)
+            if item.paragraph >= 0 and document[item.paragraph].kind == "signature":
+                pdf.drawImage(_seal_image(), item.x - 20, _baseline(item.slot) - 40, 90, 90,
+                              mask="auto")      # a red seal over the signature, as printed
         folio = PAGE_NUMBER_FORMS[number_form].format(n=number, total=len(pages))
         x = LEFT + BODY_W - _width(folio, 14) if number % 2 else LEFT
         _draw_text(pdf, folio, x, 50, 14)
@@ -234,6 +239,14 @@ def make_pdf(path: Path, number_form: str = "dash", document: list[Block] = DOCU
         pdf.showPage()
     pdf.save()
     return Path(path)
+
+
+def _seal_image():
+    from PIL import Image, ImageDraw
+    from reportlab.lib.utils import ImageReader
+    image = Image.new("RGBA", (90, 90), (255, 255, 255, 0))
+    ImageDraw.Draw(image).ellipse([2, 2, 88, 88], outline=(220, 0, 0, 255), width=5)
+    return ImageReader(image)
 
 
 def _scan_image():

@@ -129,3 +129,12 @@ def test_table_rows_and_two_line_title(extracted):
 def test_a_text_box_is_read_once(tmp_path):
     text = read_docx(make_docx(tmp_path / "box.docx", text_box_letterhead=True)).text
     assert text.count("中华人民共和国科学技术部文件") == 1
+
+
+def test_a_list_linked_to_a_numbering_style_uses_that_style_s_definition():
+    defining = abstract(1, lvl(0, "chineseCounting", "%1、"), lvl(1, "chineseCounting", "（%2）"))
+    linking = '<w:abstractNum w:abstractNumId="2"><w:numStyleLink w:val="GongwenList"/></w:abstractNum>'
+    styles = ('<w:style w:styleId="GongwenList"><w:pPr><w:numPr><w:numId w:val="1"/></w:numPr>'
+              '</w:pPr></w:style>')
+    found = numbering(defining + linking, num(1, 1) + num(2, 2), styles)
+    assert labels(found, [(2, 0), (2, 1), (2, 1), (2, 0)]) == ["一、", "（一）", "（二）", "二、"]
