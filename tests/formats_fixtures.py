@@ -630,3 +630,51 @@ def page_flat_layout() -> str:
 
 
 WEB_LAYOUTS = {"table": page_table_layout, "div": page_div_layout, "flat": page_flat_layout}
+
+
+# --- a PDF from another producer: Chromium's print (Skia, subset fonts with ToUnicode) ------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def print_html(document: list[Block] = DOCUMENT) -> str:
+    """The document as a styled page for printing: indents, centred headings, a red 文头."""
+    styles = {"letterhead": "color:red;text-align:center;font-size:28pt",
+              "title": "text-align:center;font-size:22pt;margin:0 3em",
+              "number": "text-align:center", "heading": "text-align:center",
+              "signature": "text-align:right;margin-right:4em", "date": "text-align:right;margin-right:4em",
+              "body": "text-indent:2em"}
+    parts = []
+    for block in document:
+        if block.kind == "pagebreak":
+            parts.append('<div style="page-break-after:always"></div>')
+        elif block.kind == "table":
+            rows = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in block.rows)
+            parts.append(f'<table border="1" style="border-collapse:collapse;width:100%">{rows}</table>')
+        else:
+            parts.append(f'<p style="{styles.get(block.kind, "")}">{block.typed()}</p>')
+    return ('<html><head><meta charset="utf-8"><title>打印</title><style>body{font-size:16pt;'
+            'text-align:justify;line-height:1.75} p{margin:0}</style></head><body>'
+            + "".join(parts) + "</body></html>")
+
+
+def make_chromium_pdf(path: Path) -> Path:
+    """The document printed to PDF by headless Chromium (with its date/title header and
+    URL + 'N/M' footer on every page)."""
+    import subprocess
+    page = Path(path).with_suffix(".html")
+    page.write_text(print_html(), encoding="utf-8")
+    subprocess.run([str(CHROMIUM), "--headless", "--disable-gpu", "--no-sandbox",
+                    f"--print-to-pdf={path}", page.as_uri()],
+                   check=True, capture_output=True, timeout=60)
+    return Path(path)
+
+
+def can_print_cjk_pdf() -> bool:
+    """Chromium and a CJK font are both installed (CI images may lack the font)."""
+    import shutil
+    import subprocess
+    if not CHROMIUM.exists() or shutil.which("fc-list") is None:
+        return False
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True, timeout=30)
+    return bool(fonts.stdout.strip())

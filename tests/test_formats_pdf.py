@@ -6,7 +6,7 @@ import hashlib
 import pytest
 
 from formats_fixtures import DOCUMENT, RUNNING_HEADER, layout, make_pdf
-from indexer.formats.pdf import is_page_number, read_pdf
+from indexer.formats.pdf import is_page_number, read_pdf, unify
 from indexer.load import load_file
 
 
@@ -74,3 +74,9 @@ def test_not_page_numbers(text):
 def test_a_web_address_in_the_pdf_metadata_becomes_the_source_url(tmp_path):
     path = make_pdf(tmp_path / "办法.pdf", metadata_url="https://www.most.gov.cn/xxgk/2023/35.html")
     assert load_file(path, "办法.pdf").meta.source_url == "https://www.most.gov.cn/xxgk/2023/35.html"
+
+
+@pytest.mark.parametrize("glyph, char", [("⼈", "人"), ("⽂", "文"), ("⽇", "日"), ("⺠", "民"), ("⻔", "门"),
+                                         ("⻓", "长"), ("人", "人"), ("（", "（"), ("\u3000", "\u3000"), ("1", "1")])
+def test_radical_glyphs_become_the_ideographs_they_stand_for(glyph, char):
+    assert unify(glyph) == char

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from formats_fixtures import PAGE_NUMBER_FORMS, SPACED, make_docx, make_pdf, write_txt
+from formats_fixtures import (PAGE_NUMBER_FORMS, SPACED, can_print_cjk_pdf, make_chromium_pdf, make_docx,
+                              make_pdf, write_txt)
 from indexer.aliases import load_aliases
 from indexer.pipeline import read_source
 from indexer.load import load_file
@@ -47,3 +48,10 @@ def test_docx_with_automatic_numbering_gives_the_typed_tree(typed, tmp_path, tex
 
 def test_pdf_set_flush_left_ragged_with_paragraph_spacing_gives_the_typed_tree(typed, tmp_path):
     assert parse(make_pdf(tmp_path / "办法.pdf", style=SPACED)) == typed
+
+
+@pytest.mark.skipif(not can_print_cjk_pdf(), reason="needs /usr/bin/chromium and a CJK font")
+def test_pdf_printed_by_chromium_gives_the_typed_tree(typed, tmp_path):
+    # another producer: Skia maps several glyphs to Kangxi radicals (⼈ for 人, ⺠ for 民),
+    # paragraphs are flush with the margins' ragged right, header and footer on every page
+    assert parse(make_chromium_pdf(tmp_path / "printed.pdf")) == typed

@@ -21,16 +21,24 @@ Rules, in order:
    signature, date), when colour or size changes, after a gap of 1.8 sizes or half a size
    more than the usual line gap (paragraph spacing), or when it is
    indented 2 characters and the previous line ended short or with 。；： or the line opens a
-   numbered clause. Anything else is a hard wrap and is joined — also across a page break,
+   numbered clause, or when the previous line ended a sentence 1.5 characters or more before
+   the margin (flush-left layouts). Anything else is a hard wrap and is joined — also across a page break,
    since the page's header and footer are gone by then. Consecutive centred lines of the same
    large size are one title.
-5. **No usable text**: fewer than 10 glyphs on every page is a scan (OCR needed); more than 10%
+5. **Radicals are characters**: some producers (Chromium/Skia, some Word fonts) map glyphs to
+   Kangxi radicals (⼈ U+2F08 for 人, ⽂ for 文) or CJK radical supplements (⺠ for 民, ⻔ for 门)
+   in their ToUnicode tables. They look right and match nothing — not 文件, not 月/日 in a date —
+   so each becomes the ideograph it stands for (NFKC for Kangxi radicals and compatibility
+   ideographs, a table for the supplement forms that are whole characters).
+6. **No usable text**: fewer than 10 glyphs on every page is a scan (OCR needed); more than 10%
    `(cid:N)` or control glyphs is a text layer without a Unicode map (乱码). Scanned pages in an
    otherwise good file are named in a warning.
 """
 from __future__ import annotations
 
+import logging
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +68,18 @@ SENTENCE_END = re.compile(r"[。：；！？:;!?][”’」』）)》\"']*$")
 CLAUSE_START = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条款编]|[一二三四五六七八九十]+、"
                           r"|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[①-⑳])")
 URL = re.compile(r"^https?://\S+$")
+# CJK Radicals Supplement forms that are whole characters (Unicode EquivalentUnifiedIdeograph).
+RADICAL_SUPPLEMENT = dict(zip(
+    "⺟⺠⺩⺝⺼⻁⻄⻅⻆⻉⻋⻑⻓⻔⻗⻘⻙⻚⻛⻜⻝⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
+    "母民王月月虎西见角贝车長长门雨青韦页风飞食首马骨鬼鱼鸟卤麦黄黾齐齿龙龟"))
+
+
+def unify(char: str) -> str:
+    """The ideograph a radical or compatibility glyph stands for; other characters as they are."""
+    code = ord(char[0]) if char else 0
+    if 0x2F00 <= code <= 0x2FDF or 0xF900 <= code <= 0xFAFF:
+        return unicodedata.normalize("NFKC", char)
+    return RADICAL_SUPPLEMENT.get(char, char)
 
 
 @dataclass
@@ -88,6 +108,7 @@ class Page:
 
 def read_pdf(path: Path) -> Extracted:
     """The paragraphs of a PDF's text layer; FormatError when it has none worth reading."""
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)   # font-descriptor chatter per glyph
     pages, url = _read_pages(path)
     warnings = _check_text_layer(pages)
     lines, artifacts = drop_running_lines(pages)
@@ -175,11 +196,11 @@ def group_lines(page: int, glyphs: list[dict]) -> list[Line]:
 
 def _line(page: int, chars: list[dict]) -> Line:
     size = Counter(round(c["size"], 1) for c in chars).most_common(1)[0][0]
-    text = chars[0]["text"]
+    text = unify(chars[0]["text"])
     for left, right in zip(chars, chars[1:]):
         if right["x0"] - left["x1"] > GAP_AS_SPACE * size:
             text += "\u3000"
-        text += right["text"]
+        text += unify(right["text"])
     red = sum(is_red(c.get("non_stroking_color")) for c in chars) * 2 > len(chars)
     return Line(page=page, x0=chars[0]["x0"], x1=max(c["x1"] for c in chars),
                 top=min(c["top"] for c in chars), bottom=max(c["bottom"] for c in chars),
@@ -190,7 +211,7 @@ def _table_rows(page: int, table) -> list[Line]:
     """One line per table row, cells joined by U+3000 (wrapped cell lines joined)."""
     rows = []
     for row, cells in zip(table.rows, table.extract()):
-        texts = [re.sub(r"\s*\n\s*", "", cell).strip() for cell in cells if cell]
+        texts = ["".join(map(unify, re.sub(r"\s*\n\s*", "", cell).strip())) for cell in cells if cell]
         texts = [text for text in texts if text]
         if texts:
             x0, top, x1, bottom = row.bbox
@@ -297,8 +318,10 @@ class Layout:
     def short(self, line: Line) -> bool:
         return line.x1 < self.right - self.size
 
-    def very_short(self, line: Line) -> bool:
-        return line.x1 < self.middle
+    def ends_early(self, line: Line) -> bool:
+        """Ends more than 1.5 characters before the margin: a wrapped line never does (避头尾
+        moves at most one character down), the last line of a paragraph usually does."""
+        return line.x1 < self.right - 1.5 * self.size
 
     def title(self, line: Line) -> bool:
         return self.centred(line) and line.size > TITLE_SIZE_RATIO * self.size
@@ -327,7 +350,7 @@ def starts_paragraph(line: Line, prev: Line, layout: Layout) -> bool:
     ended = bool(SENTENCE_END.search(prev.text))
     if layout.indented(line):
         return ended or layout.short(prev) or bool(CLAUSE_START.match(line.text))
-    return ended and (layout.very_short(prev) or bool(CLAUSE_START.match(line.text)))
+    return ended and (layout.ends_early(prev) or bool(CLAUSE_START.match(line.text)))
 
 
 def paragraphs(lines: list[Line], layout: Layout) -> list[str]:
