@@ -16,15 +16,15 @@ Rules, in order:
 3. **Running headers and footers**: lines in the top or bottom 12% of a page that are a page
    number in any common form (— 2 —, -2-, 第2页, 2/5, 第2页 共5页), or that repeat, digits
    masked, on at least half the pages. They go to `artifacts`.
-4. **Paragraphs from geometry** (L = left margin, R = right margin, fs = body size): a line starts
-   a paragraph when it or the previous line is centred or right-aligned (headings, title,
-   signature, date), when colour or size changes, after a gap of 1.8 sizes or half a size
-   more than the usual line gap (paragraph spacing), or when it is
-   indented 2 characters and the previous line ended short or with 。；： or the line opens a
-   numbered clause, or when the previous line ended a sentence 1.5 characters or more before
-   the margin (flush-left layouts). Anything else is a hard wrap and is joined — also across a page break,
-   since the page's header and footer are gone by then. Consecutive centred lines of the same
-   large size are one title.
+4. **Paragraphs from geometry** (L = left margin, R = right margin, fs = body size): a line
+   starts a paragraph when it or the previous line is centred or right-aligned (headings,
+   title, signature, date); when colour or size changes; after a gap of 1.8 sizes, or half a
+   size more than the usual line gap (paragraph spacing); when it is indented 2 characters
+   and the previous line ended short or with 。；： or the line opens a numbered clause; or
+   when the previous line ended a sentence 1.5 characters or more before the margin
+   (flush-left layouts). Anything else is a hard wrap and is joined — also across a page
+   break, since the page's header and footer are gone by then. Consecutive centred lines of
+   the same large size are one title.
 5. **Radicals are characters**: some producers (Chromium/Skia, some Word fonts) map glyphs to
    Kangxi radicals (⼈ U+2F08 for 人, ⽂ for 文) or CJK radical supplements (⺠ for 民, ⻔ for 门)
    in their ToUnicode tables. They look right and match nothing — not 文件, not 月/日 in a date —
@@ -54,7 +54,8 @@ MIN_PAGE_GLYPHS = 10
 # Lab rule: a text layer whose glyphs are over 10% `(cid:N)`/control characters is unusable.
 MAX_BAD_GLYPH_SHARE = 0.10
 # GB/T 9704 puts the running header and page number within the top/bottom 37/35 mm of 297 mm;
-# 12% of the page height catches them and no body line of any measured file.
+# the lab's 12% of the page height (notes §2) catches them; only page-number-shaped or
+# repeated lines in the band are dropped, so a body line reaching into it stays.
 MARGIN_BAND = 0.12
 GAP_AS_SPACE = 0.5          # a glyph gap over half the font size is a real space (U+3000)
 PARAGRAPH_GAP_LINES = 1.8   # a vertical gap over 1.8 body sizes always separates paragraphs (lab)
