@@ -24,17 +24,27 @@ class DocumentMeta:
     date: str | None = None                # YYYY-MM-DD or YYYY-MM
     doc_type: str | None = None            # 意见 / 方案 / 规划 / 办法 / 纲要 / 通知 / 计划 …
     themes: list[str] | None = None
+    source_url: str | None = None          # where the file was downloaded from, when it says so
+    attachments: list[Attachment] = field(default_factory=list)   # files linked from a web page
+
+
+@dataclass
+class Attachment:
+    """A file a web page links to as part of the document (附件1.pdf …)."""
+    title: str
+    url: str
 
 
 @dataclass(kw_only=True)
 class SourceFile:
     """One corpus file, decoded to text with its physical lines kept."""
     name: str                   # path relative to the corpus folder, e.g. 科技教育政策文件汇编.txt
-    kind: str                   # "txt" | "md" | "html"
-    encoding: str               # as detected, e.g. utf-8, gb18030
+    kind: str                   # "txt" | "md" | "html" | "pdf" | "docx"
+    encoding: str               # as detected, e.g. utf-8, gb18030; "" for pdf/docx
     text: str                   # decoded text; for md/html the body text, one block per line
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     warnings: list[str] = field(default_factory=list)   # problems that did not stop loading (bad front matter)
+    artifacts: list[str] = field(default_factory=list)  # text load dropped (PDF running headers, page numbers)
 
 
 # --- clean ----------------------------------------------------------------------------------
@@ -118,6 +128,8 @@ class Document:
     themes: list[str] = field(default_factory=list)
     theme_terms: dict[str, list[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
+    source_url: str = ""        # the original's web address, when the file carried one
+    attachments: list[Attachment] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 
 from indexer import store
-from indexer.records import Clause, Document, Hit
+from indexer.records import Attachment, Clause, Document, Hit
 
 
 def sample_document() -> Document:
@@ -15,7 +15,9 @@ def sample_document() -> Document:
                  Clause(id="1.1", label="（一）", heading="", text="<script>全文</script>", parent="1",
                         kind="item", fields={"牵头部门": "科技部"}, themes=["基础研究"],
                         theme_terms={"基础研究": ["基础研究"]})],
-        themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"])
+        themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"],
+        source_url="https://www.gov.cn/zhengce/content/2018-01/31/content_5262539.htm",
+        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")])
 
 
 def test_a_document_round_trips_through_json():
