@@ -185,16 +185,9 @@ def _write_whoosh(documents: list[Document], folder: Path, show_progress: bool) 
 
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema())
-    texts: list[str] = []
-    headings: list[str] = []
-    contexts: list[str] = []
-    for document in documents:
-        for entry in present.outline(document):
-            clause = entry.clause
-            texts.append(analysis.normalize(clause_text(clause)))
-            headings.append(analysis.normalize(f"{clause.label} {clause.heading}"))
-            contexts.append(analysis.normalize(clause_context(document, entry.ancestors)))
-    clauses = list(zip(texts, headings, contexts))
+    normalized = normalized_clauses(documents)
+    texts = normalized["texts"]
+    clauses = list(zip(texts, normalized["headings"], normalized["contexts"]))
     parts = _parts(len(clauses), _segment_count(len(clauses)))
     jobs = [(str(folder), start, clauses[start:end]) for start, end in parts]
     segments = []
@@ -211,6 +204,21 @@ def _write_whoosh(documents: list[Document], folder: Path, show_progress: bool) 
         if searcher.doc_count() != len(texts) or any(
                 searcher.stored_fields(n)["ordinal"] != n for start, end in parts for n in (start, end - 1)):
             raise BuildError("索引文档编号与条款顺序不一致 / Whoosh docnums do not follow clause order")
+    return normalized
+
+
+def normalized_clauses(documents: list[Document]) -> dict[str, list[str]]:
+    """Per clause in docnum order (documents in order, each one's outline): its normalised
+    label+heading+text, label+heading and context. Every backend indexes these same strings."""
+    texts: list[str] = []
+    headings: list[str] = []
+    contexts: list[str] = []
+    for document in documents:
+        for entry in present.outline(document):
+            clause = entry.clause
+            texts.append(analysis.normalize(clause_text(clause)))
+            headings.append(analysis.normalize(f"{clause.label} {clause.heading}"))
+            contexts.append(analysis.normalize(clause_context(document, entry.ancestors)))
     return {"texts": texts, "headings": headings, "contexts": contexts}
 
 
