@@ -30,6 +30,7 @@ from pathlib import Path
 
 import pymysql
 
+from indexer.analysis import _WORDLIKE      # the characters the Whoosh bigram field keeps
 from indexer.backends.base import (BackendError, BackendUnavailable, FilterSpec, MatchSpec,
                                    Ranked)
 from indexer.sphinx import cluster, encode
@@ -201,6 +202,43 @@ class SphinxQLBackend:
             raise BackendUnavailable(f"部分搜索分片未响应，无法给出准确计数。 Some shards did not "
                                      f"answer: {'; '.join(warnings)}")
         return int(meta.get("total_found", 0))
+
+
+    def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
+        """Clauses sharing the most of this clause's rarest bigrams (approximate "more like
+        this"): document frequencies from CALL KEYWORDS on the head's first shard, then a
+        quorum query (at least RELATED_QUORUM of them) ranked by BM25, the clause excluded."""
+        texts = self._normalized_texts()
+        if not 0 <= docnum < len(texts) or limit <= 0:
+            return []
+        tokens = _wordlike_bigrams(texts[docnum])
+        if not tokens:
+            return []
+        sets, _, _ = self._run(f"CALL KEYWORDS(%s, %s, 1)", (" ".join(tokens), f"{self.index}_0"))
+        docs = {str(row[1]): int(row[3]) for row in sets[0]}
+        chosen = sorted((t for t in tokens if docs.get(t, 0) > 0), key=lambda t: (docs[t], t))
+        chosen = chosen[:RELATED_TERMS] or tokens[:RELATED_TERMS]
+        quorum = max(1, round(len(chosen) * RELATED_QUORUM))
+        query = f'@body2 "{" ".join(chosen)}"/{quorum}'
+        sets, _, _ = self._run(
+            f"SELECT id, WEIGHT() FROM {self.index} WHERE MATCH(%s) AND id != {int(docnum) + 1} "
+            f"ORDER BY WEIGHT() DESC, id ASC LIMIT {int(limit)} OPTION {_OPTIONS}", (query,))
+        return [(int(row[0]) - 1, _score(int(row[1]))) for row in sets[0]]
+
+    def _normalized_texts(self) -> list[str]:
+        """The version's normalised clause texts, read on the first related() call only."""
+        if self._texts is None:
+            data = json.loads((self.version_dir / "normalized.json").read_text(encoding="utf-8"))
+            self._texts = data["texts"]
+        return self._texts
+
+
+def _wordlike_bigrams(text: str) -> list[str]:
+    """Distinct body2 tokens of the text whose two characters are letters, digits or CJK."""
+    codes = encode.char_codes(text)
+    pairs = encode.bigram_tokens(codes)
+    keep = [i for i in range(len(pairs)) if _WORDLIKE.match(text[i]) and _WORDLIKE.match(text[i + 1])]
+    return list(dict.fromkeys(pairs[i] for i in keep))
 
 
 def _close(connection) -> None:

@@ -380,3 +380,100 @@ def stop_cluster(root: Path) -> Layout | None:
         for node in range(len(layout.nodes)):
             stop_node(layout, node)
     return layout
+
+
+# --- command line ------------------------------------------------------------------------
+
+def add_cluster_arguments(subparsers) -> argparse.ArgumentParser:
+    """Add `cluster {start,url,status,stop,config}` to the CLI's subparsers."""
+    top = subparsers.add_parser("cluster", help="run a local Sphinx cluster, or print node configs")
+    actions = top.add_subparsers(dest="cluster_action", required=True)
+    for name, help_text in (("start", "write configs, start the nodes, print the backend URL"),
+                            ("url", "print the backend URL (for CESOU_BACKEND)"),
+                            ("status", "each node: pid, ports, answering or not"),
+                            ("stop", "stop every node (searchd --stopwait)")):
+        p = actions.add_parser(name, help=help_text)
+        p.add_argument("--dir", default=str(default_dir()), help="cluster folder (default var/cluster)")
+        if name == "start":
+            p.add_argument("--shards", type=int, default=2)
+            p.add_argument("--name", default=DEFAULT_NAME, help="index base name")
+    p = actions.add_parser("config", help="print the searchd configs of real nodes")
+    p.add_argument("--shards", type=int, required=True)
+    p.add_argument("--nodes", required=True,
+                   help="host:port,... (port: SphinxQL; port+1: the API port agents use); the first is the head")
+    p.add_argument("--dir", default="/var/lib/cesou", help="data folder on every node")
+    p.add_argument("--name", default=DEFAULT_NAME)
+    return top
+
+
+def cluster_command(args) -> int:
+    try:
+        return _ACTIONS[args.cluster_action](args)
+    except (ClusterError, ValueError) as error:
+        print(f"cluster {args.cluster_action} failed: {error}", file=sys.stderr)
+        return 1
+
+
+def _start(args) -> int:
+    if not 1 <= args.shards <= 64:
+        raise ValueError("--shards must be between 1 and 64")
+    layout = start_cluster(Path(args.dir), args.shards, args.name)
+    print(layout.url())
+    return 0
+
+
+def _require(args) -> Layout:
+    layout = load_layout(Path(args.dir))
+    if layout is None:
+        raise ClusterError(f"no cluster in {args.dir}; run: python -m indexer cluster start")
+    return layout
+
+
+def _url(args) -> int:
+    print(_require(args).url())
+    return 0
+
+
+def _status(args) -> int:
+    layout = _require(args)
+    print(f"{layout.url()}  ({layout.shards} shards, {layout.root})")
+    all_up = True
+    for k, node in enumerate(layout.nodes):
+        pid, answers = node_pid(layout, k), node_answers(node)
+        all_up &= answers
+        print(f"node {k}: sql {node.host}:{node.sql_port} api {node.api_port} "
+              f"pid {pid or '-'} {'answering' if answers else 'NOT answering'}")
+    return 0 if all_up else 3
+
+
+def _stop(args) -> int:
+    layout = stop_cluster(Path(args.dir))
+    print("stopped" if layout else f"no cluster in {args.dir}")
+    return 0
+
+
+def parse_nodes(value: str) -> tuple[Node, ...]:
+    nodes = []
+    for part in filter(None, (p.strip() for p in value.split(","))):
+        host, _, port = part.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65535:
+            raise ValueError(f"--nodes wants host:port,… ; got {part!r}")
+        nodes.append(Node(host, int(port), int(port) + 1))
+    if not nodes:
+        raise ValueError("--nodes is empty")
+    return tuple(nodes)
+
+
+def _config(args) -> int:
+    nodes = parse_nodes(args.nodes)
+    if not 1 <= args.shards:
+        raise ValueError("--shards must be at least 1")
+    layout = Layout(name=args.name, shards=args.shards, nodes=nodes, root=Path(args.dir))
+    for k, node in enumerate(nodes):
+        print(f"# ---- node {k}: {node.host} (SphinxQL {node.sql_port}, API {node.api_port})"
+              f"{'  head: CESOU_BACKEND=' + str(layout.url()) if k == 0 else ''}")
+        print(node_config(layout, k))
+    return 0
+
+
+_ACTIONS = {"start": _start, "url": _url, "status": _status, "stop": _stop, "config": _config}

@@ -167,17 +167,17 @@ def _heading_boost(match: MatchSpec) -> str:
 @dataclass(frozen=True)
 class NameTables:
     """Names ↔ the integer ids stored as attributes (Sphinx 2.2 MVAs are integers only, §3).
-    Ids start at 1; 0 means "none" (no type, undated, non-numeric year) and is never counted."""
+    Ids start at 1; 0 means "none" (no type, undated, non-numeric year) and is never counted.
+    (A date starting 0000 would be year 0 for the Whoosh engine and "no year" here.)"""
     issuers: tuple[str, ...]
     themes: tuple[str, ...]
     types: tuple[str, ...]
     documents: tuple[str, ...]          # document ids in store order
 
     def ids(self, table: str, names) -> list[int]:
-        """Ids of the known names; [0] (matches nothing) when a filter names only unknown ones."""
+        """Ids of the known names, sorted (unknown names are dropped)."""
         index = {name: i for i, name in enumerate(getattr(self, table), 1)}
-        found = sorted({index[n] for n in names if n in index})
-        return found or [0]
+        return sorted({index[n] for n in names if n in index})
 
     def name(self, table: str, ident: int) -> str | None:
         names = getattr(self, table)
@@ -188,8 +188,17 @@ def yyyymmdd(iso: str) -> int:
     return int(iso.replace("-", ""))
 
 
+# A value no attribute holds (uint32 max): what a filter naming only unknown values asks for,
+# so it matches nothing. Not 0: 0 is stored for "no type" and "no year".
+NO_SUCH_ID = 0xFFFFFFFF
+# Years are the first four digits of a date (search._year); anything else matches nothing.
+YEARS = range(1, 10000)
+
+
 def _in(column: str, values) -> str:
-    return f"{column} IN ({','.join(str(int(v)) for v in values)})"
+    """`column IN (…)`; an empty list (only unknown values asked) matches nothing."""
+    listed = [int(v) for v in values] or [NO_SUCH_ID]
+    return f"{column} IN ({','.join(map(str, listed))})"
 
 
 def compile_where(filters: FilterSpec | None, tables: NameTables) -> list[str]:
@@ -204,7 +213,7 @@ def compile_where(filters: FilterSpec | None, tables: NameTables) -> list[str]:
     if filters.doc_types:
         where.append(_in("doctype", tables.ids("types", filters.doc_types)))
     if filters.years:
-        where.append(_in("year", filters.years))
+        where.append(_in("year", sorted(y for y in filters.years if int(y) in YEARS)))
     if filters.doc_id is not None:
         where.append(_in("docid", tables.ids("documents", [filters.doc_id])))
     if filters.date_lo or filters.date_hi:
