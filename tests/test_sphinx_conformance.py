@@ -153,7 +153,8 @@ def test_relevance_on_the_judged_set_is_close_to_whoosh(setup):
     whoosh_mrr = sum(s.reciprocal_rank for s in whoosh) / len(whoosh)
     print(f"recall@10 sphinx {recall:.3f} whoosh {whoosh_recall:.3f}; "
           f"MRR sphinx {mrr:.3f} whoosh {whoosh_mrr:.3f}")
-    assert recall >= 0.9 and mrr >= 0.8      # the targets of tests/test_relevance.py
+    # Issue 13: within 0.03 of Whoosh's recall@10 and MRR (measured 0.950/0.983 vs 0.960/0.974).
+    assert abs(recall - whoosh_recall) <= 0.03 and abs(mrr - whoosh_mrr) <= 0.03
 
 
 def test_related_clauses_exclude_the_clause_and_share_its_words(setup):

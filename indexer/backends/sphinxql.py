@@ -152,7 +152,7 @@ class SphinxQLBackend:
         order = "WEIGHT() DESC, id ASC" if sort == "relevance" else "date_rank DESC, id ASC"
         sql = (f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {order} "
                f"LIMIT {int(offset)},{max(int(limit), 1)} "
-               f"OPTION max_matches={self._max_matches(offset + limit)}, {_OPTIONS}")
+               f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, {_OPTIONS}")
         names = list(FACET_COLUMNS) if facets else []
         for name in names:
             sql += f" FACET {FACET_COLUMNS[name][0]} ORDER BY COUNT(*) DESC LIMIT {self._facet_limit(name)}"
