@@ -110,3 +110,48 @@ def test_cluster_commands(tmp_path, capsys):
     code, out = run("config", "--shards", "3", "--nodes", "10.0.0.1:9306,10.0.0.2:9306")
     assert code == 0 and "agent = 10.0.0.2:9307:cesou_a_1" in out and "listen = 10.0.0.2:9306:mysql41" in out
     assert run("url", "--dir", str(tmp_path / "none"))[0] == 1
+
+
+KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from indexer.sphinx import build
+from sphinx_support import store_data
+
+stage = {stage!r}
+original = getattr(build, stage)
+
+def then_die(*args, **kwargs):
+    original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+setattr(build, stage, then_die)
+version = Path({version!r})
+documents, normalized = store_data(version)
+build.publish_sphinx({url!r}, version, documents, normalized, cluster_dir=Path({root!r}))
+"""
+
+
+def test_a_build_killed_at_each_stage_leaves_the_served_slot_intact(tmp_path, built_index, own_cluster):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    first = private_store(built_index, tmp_path)
+    served = publish(own_cluster, first)
+    full = total(served)
+    second = new_version(tmp_path, first, "v2", drop_last=4)
+    tests = str(Path(__file__).parent)
+    for stage in ("_write_feeds", "_index_slot", "_rotate", "wait_until_served"):
+        script = KILLED_BUILD.format(tests=tests, stage=stage, version=str(second),
+                                     url=str(own_cluster.url()), root=str(own_cluster.root))
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=120, cwd=Path(tests).parent)
+        assert done.returncode == -9, done.stderr
+        assert total(served) == full and not (second / build.SPHINX_MANIFEST).exists()
+    fresh = publish(own_cluster, second)
+    assert fresh.slot == "b" and total(fresh) == len(store_data(second)[1]["texts"]) < full
+    assert total(served) == full
+    served.close()
+    fresh.close()
