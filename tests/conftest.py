@@ -22,14 +22,10 @@ def built_index(tmp_path_factory, corpus_dir):
 @pytest.fixture(scope="session")
 def sphinx_cluster(tmp_path_factory):
     """A real 2-shard Sphinx cluster on free loopback ports (fails under CI without Sphinx)."""
-    from indexer.sphinx import cluster
-    from sphinx_support import require_sphinx
+    from sphinx_support import running_cluster
 
-    require_sphinx()
-    root = tmp_path_factory.mktemp("cluster")
-    layout = cluster.start_cluster(root, shards=2)
-    yield layout
-    cluster.stop_cluster(root)
+    with running_cluster(tmp_path_factory.mktemp("cluster")) as layout:
+        yield layout
 
 
 @pytest.fixture(scope="session")

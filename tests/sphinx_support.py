@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,19 @@ def require_sphinx() -> None:
     if os.environ.get("CI"):
         pytest.fail(reason)
     pytest.skip(reason)
+
+
+@contextmanager
+def running_cluster(root: Path, shards: int = 2):
+    """A real Sphinx cluster on free loopback ports under `root`, stopped afterwards."""
+    from indexer.sphinx import cluster
+
+    require_sphinx()
+    layout = cluster.start_cluster(root, shards=shards)
+    try:
+        yield layout
+    finally:
+        cluster.stop_cluster(root)
 
 
 def private_store(built_index: Path, folder: Path) -> Path:

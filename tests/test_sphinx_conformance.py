@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from indexer import relevance
-from indexer.backends.base import FilterSpec, MatchSpec
+from indexer.backends.base import FilterSpec
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.records import QueryError, SearchRequest
 from indexer.search import Engine

@@ -6,6 +6,9 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -13,7 +16,7 @@ from indexer import index
 from indexer.backends.base import FilterSpec, MatchSpec
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx import build, cluster
-from sphinx_support import private_store, require_sphinx, store_data
+from sphinx_support import private_store, require_sphinx, running_cluster, store_data
 
 pytestmark = pytest.mark.cluster
 
@@ -23,11 +26,8 @@ EVERYTHING = MatchSpec(groups=())
 @pytest.fixture(scope="module")
 def own_cluster(tmp_path_factory):
     """A cluster of its own: this module rewrites both slots."""
-    require_sphinx()
-    root = tmp_path_factory.mktemp("publish-cluster")
-    layout = cluster.start_cluster(root, shards=2)
-    yield layout
-    cluster.stop_cluster(root)
+    with running_cluster(tmp_path_factory.mktemp("publish-cluster")) as layout:
+        yield layout
 
 
 def new_version(folder, source, name: str, drop_last: int):
@@ -134,10 +134,6 @@ build.publish_sphinx({url!r}, version, documents, normalized, cluster_dir=Path({
 
 
 def test_a_build_killed_at_each_stage_leaves_the_served_slot_intact(tmp_path, built_index, own_cluster):
-    import subprocess
-    import sys
-    from pathlib import Path
-
     first = private_store(built_index, tmp_path)
     served = publish(own_cluster, first)
     full = total(served)

@@ -47,7 +47,7 @@ _OPTIONS = (f"ranker={encode.RANKER}, idf='{encode.IDF}', global_idf=1, field_we
 RELATED_TERMS = 24
 RELATED_QUORUM = 0.25
 # MySQL client error codes meaning the connection is gone (server gone away, lost connection,
-# can't connect): worth one reconnect before giving up.
+# can't connect): worth one reconnect before giving up (an idle connection may have been closed).
 _CONNECTION_LOST = {2006, 2013, 2003, 2055}
 _AGENT = re.compile(r"agent ([^\s:]+:\d+)")
 
@@ -107,7 +107,8 @@ class SphinxQLBackend:
                 return self._run_once(sql, args)
             except pymysql.err.OperationalError as error:
                 self._drop_connection()
-                if attempt or error.args[0] not in _CONNECTION_LOST:
+                # A timed-out read is not retried: that would double the bounded wait.
+                if attempt or error.args[0] not in _CONNECTION_LOST or "timed out" in str(error):
                     raise BackendUnavailable(f"搜索服务暂时不可用（{self.url}）。 The search backend "
                                              f"{self.url} failed: {error}") from None
             except pymysql.err.MySQLError as error:
