@@ -179,3 +179,25 @@ def test_fuzzed_queries_never_fail(setup, q, partial):
         return
     got = backend.search(match, FilterSpec(), sort="relevance", offset=0, limit=5)
     assert got.total == len(reference.matches(match, FilterSpec())) and not got.missing
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_fuzzed_filters_count_like_brute_force(setup, data):
+    engine, backend, reference = setup
+    documents = reference.documents
+    names = st.one_of(st.text(max_size=6), st.sampled_from(sorted({i for d in documents for i in d.issuers})))
+    days = st.dates().map(lambda d: d.isoformat())
+    lo, hi = data.draw(st.one_of(st.none(), days)), data.draw(st.one_of(st.none(), days))
+    filters = FilterSpec(
+        issuers=frozenset(data.draw(st.lists(names, max_size=2))),
+        years=frozenset(data.draw(st.lists(st.integers(-10**6, 10**10) | st.sampled_from([2017, 2018, 0]), max_size=2))),
+        themes=frozenset(data.draw(st.lists(st.sampled_from(["基础研究", "人工智能", "x"]), max_size=2))),
+        doc_types=frozenset(data.draw(st.lists(st.sampled_from(["意见", "规划", ""]), max_size=2))),
+        date_lo=lo, date_hi=hi,
+        doc_id=data.draw(st.one_of(st.none(), st.sampled_from([documents[0].id, "nope"]))))
+    match = match_spec(engine, data.draw(st.sampled_from(["", "科技", "-基础研究", "人才 OR 教育"])))
+    got = backend.search(match, filters, sort="date", offset=0, limit=5)
+    truth = reference.matches(match, filters)
+    assert got.total == len(truth) and got.facets == reference.facets(truth)
+    assert got.docnums == reference.date_order(truth)[:5]

@@ -18,7 +18,8 @@ Slots. Each shard exists twice, slot a and slot b (cluster.py). The published st
 
 Until step 6 the site keeps reading the other slot, untouched. A build killed at any step
 leaves `current` (and so its slot) as it was; the next build overwrites the half-built slot.
-Concurrent builds are excluded by index.py's build lock. A serving process still on the
+Concurrent builds are excluded by index.py's build lock, and per cluster by build.lock in the
+cluster folder. A serving process still on the
 *previous* store version would read a slot the next-but-one build rewrites; engines re-read
 `current` on every request, so that window is one request long.
 
@@ -27,11 +28,13 @@ nodes the same steps run per node (the feed files copied to each); see `cluster 
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
 import time
 import zlib
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -229,6 +232,25 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
     the served slot untouched."""
     version_dir = Path(version_dir)
     layout = layout_for(backend_url, cluster_dir)
+    with _feed_lock(layout):
+        _publish(layout, version_dir, documents, normalized)
+
+
+@contextmanager
+def _feed_lock(layout: Layout):
+    """One build per cluster: index.py's lock covers one index folder, and two index folders
+    pointed at one cluster would overwrite each other's slot."""
+    with open(layout.root / "build.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ClusterError(f"另一个构建正在写入集群 {layout.root}。 Another build is feeding "
+                               f"the cluster in {layout.root}; wait for it to finish.") from None
+        yield
+
+
+def _publish(layout: Layout, version_dir: Path, documents: list[Document],
+             normalized: dict[str, list[str]]) -> None:
     slot = "b" if current_slot(version_dir.parent.parent) == "a" else "a"
     stamp = zlib.crc32(version_dir.name.encode("utf-8")) & 0x7FFFFFFF
     rows = feed_rows(documents, normalized, layout.shards, stamp)
