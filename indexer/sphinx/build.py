@@ -8,7 +8,9 @@ Slots. Each shard exists twice, slot a and slot b (cluster.py). The published st
 2. `indexer` with the feed config (feed<k>.conf: the same shards, paths ending in `.new`) builds
    `<shard>.new.*` beside the live files — exactly the names `indexer --rotate` would write;
 3. `indextool --dumpdict --stats` on those files and `indextool --buildidf` give the slot's
-   global IDF (§4: identical top-10 ids and weights to a single index);
+   global IDF (§4: identical top-10 ids and weights to a single index). searchd re-reads it
+   when the slot rotates: after full → smaller → smaller builds, the weights equalled those
+   after a restart of both nodes (checked here, 2026-12-01);
 4. SIGHUP to every node (what `indexer --rotate` does): searchd swaps `.new` in, but only
    later — after 0.1 s idle and 11–89 s under load here (§5) — so
 5. we WAIT until no `.new.sph` is left and each shard, asked directly on its node, answers
