@@ -155,6 +155,6 @@ def test_a_build_killed_at_each_stage_leaves_the_served_slot_intact(tmp_path, bu
 
 def test_a_second_build_on_the_same_cluster_is_refused(own_cluster):
     with build._feed_lock(own_cluster):
-        with pytest.raises(cluster.ClusterError, match="Another build"):
+        with pytest.raises(index.BuildError, match="Another build"):
             build.publish_sphinx(str(own_cluster.url()), own_cluster.root / "unused", [], {},
                                  cluster_dir=own_cluster.root)

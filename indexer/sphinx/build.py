@@ -30,13 +30,11 @@ nodes the same steps run per node (the feed files copied to each); see `cluster 
 """
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
 import time
 import zlib
-from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
@@ -230,7 +228,7 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
     """Feed `documents` (their normalised texts, headings, contexts in docnum order, as
     index.normalized_clauses gives them) into the slot the current store version does not
     use, wait until every shard serves it, and record the slot in version_dir/sphinx.json.
-    Call it before the store's manifest is written; raises ClusterError on failure, leaving
+    Call it before the store's manifest is written; raises ClusterError on failure (BuildError when another build feeds the cluster), leaving
     the served slot untouched."""
     version_dir = Path(version_dir)
     layout = layout_for(backend_url, cluster_dir)
@@ -238,17 +236,13 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
         _publish(layout, version_dir, documents, normalized)
 
 
-@contextmanager
 def _feed_lock(layout: Layout):
     """One build per cluster: index.py's lock covers one index folder, and two index folders
-    pointed at one cluster would overwrite each other's slot."""
-    with open(layout.root / "build.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise ClusterError(f"另一个构建正在写入集群 {layout.root}。 Another build is feeding "
-                               f"the cluster in {layout.root}; wait for it to finish.") from None
-        yield
+    pointed at one cluster would overwrite each other's slot. The same lock, on the cluster
+    folder (BuildError when held)."""
+    from indexer.index import build_lock
+
+    return build_lock(layout.root)
 
 
 def _publish(layout: Layout, version_dir: Path, documents: list[Document],
