@@ -228,8 +228,8 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
     """Feed `documents` (their normalised texts, headings, contexts in docnum order, as
     index.normalized_clauses gives them) into the slot the current store version does not
     use, wait until every shard serves it, and record the slot in version_dir/sphinx.json.
-    Call it before the store's manifest is written; raises ClusterError on failure (BuildError when another build feeds the cluster), leaving
-    the served slot untouched."""
+    Call it before the store's manifest is written. Raises ClusterError on failure (BuildError
+    when another build feeds the cluster), leaving the served slot untouched."""
     version_dir = Path(version_dir)
     layout = layout_for(backend_url, cluster_dir)
     with _feed_lock(layout):
