@@ -22,7 +22,11 @@ from typing import Protocol
 FACET_NAMES = ("issuer", "year", "theme", "type")
 
 
-class BackendUnavailable(Exception):
+class BackendError(Exception):
+    """The backend refused an answer (never expected: every query is compiled); a 503."""
+
+
+class BackendUnavailable(BackendError):
     """The backend cannot answer at all (a server down, a timeout): the site says 503."""
 
 
