@@ -10,25 +10,22 @@ partial versions of killed builds, is removed by the next build.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import os
 import shutil
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, pipeline, present, store
+from indexer import aliases, analysis, config, pipeline, present, store
 from indexer.backends import whoosh
 from indexer.records import Clause, Corpus, Document
-from indexer.store import jieba_cache, published_version, write_json
+from indexer.sphinx.build import publish_sphinx
+from indexer.store import BuildError, build_lock, jieba_cache, published_version, write_json
 
-
-class BuildError(Exception):
-    """A build that cannot run; the message is shown to the user as is."""
+__all__ = ["BuildError", "BuildReport", "build", "build_lock", "publish"]
 
 
 @dataclasses.dataclass
@@ -63,19 +60,6 @@ def clause_context(document: Document, ancestors: list[Clause]) -> str:
 
 
 
-@contextmanager
-def build_lock(index_dir: Path):
-    """Hold index_dir/build.lock for the duration; a second build fails at once."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / "build.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(f"另一个构建正在运行，请等它结束后再试。 Another build is already "
-                             f"running on {index_dir}; wait for it to finish.") from None
-        yield
-
-
 def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True) -> BuildReport:
     """Run the pipeline on `corpus_dir` and publish the result as the current index version."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
@@ -107,10 +91,10 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
             shutil.copyfile(aliases.config_file(corpus_dir, name), version / store.CONFIG / name)
         analysis.configure_jieba(version / store.CONFIG / "userdict.txt", jieba_cache(index_dir))
         normalized = normalized_clauses(corpus.documents)
-        whoosh.write(version, normalized, show_progress)
         store.write_documents(version, corpus.documents)
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
+        _write_backend(version, corpus, normalized, show_progress)
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
@@ -129,6 +113,16 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
     _remove_stale(versions, keep={version, previous})
     report.seconds = time.monotonic() - started
     return report
+
+
+def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progress: bool) -> None:
+    """The search backend's side of the version: the configured SphinxQL cluster's shards
+    (fed and rotated, served before this returns), else the embedded Whoosh index."""
+    backend = config.backend()
+    if backend:
+        publish_sphinx(backend, version, corpus.documents, normalized)
+    else:
+        whoosh.write(version, normalized, show_progress)
 
 
 def normalized_clauses(documents: list[Document]) -> dict[str, list[str]]:

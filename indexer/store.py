@@ -22,8 +22,10 @@ carried everywhere by these functions (tests/test_store.py round-trips them).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -74,6 +76,27 @@ def hit_to_dict(hit: Hit, url: str) -> dict:
     """A search hit as the API's JSON object (and the CSV row's source): every field, the
     clause's permalink, the score rounded for reading."""
     return {**asdict(hit), "url": url, "score": round(hit.score, 4)}
+
+
+# --- the build lock ---------------------------------------------------------------------------
+
+class BuildError(Exception):
+    """A build that cannot run; the message is shown to the administrator as is."""
+
+
+@contextmanager
+def build_lock(folder: Path):
+    """Hold folder/build.lock for the duration (an index folder, or a Sphinx cluster folder
+    that builds feed); a second build fails at once."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "build.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"另一个构建正在运行，请等它结束后再试。 Another build is already "
+                             f"running on {folder}; wait for it to finish.") from None
+        yield
 
 
 # --- versions ---------------------------------------------------------------------------------
