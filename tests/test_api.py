@@ -368,3 +368,17 @@ def test_a_query_with_nothing_to_search_is_a_400(client, q):
 def test_a_word_found_nowhere_does_not_fall_back_to_its_characters(client):
     data = search(client, q="元宇宙")
     assert data["total"] == 0
+
+
+@pytest.mark.parametrize("typed, also", [("高校", "高等学校"), ("高等学校", "高校"),
+                                         ("杰青", "国家杰出青年科学基金"), ("基金委", "国家自然科学基金委员会")])
+def test_true_synonyms_widen_both_ways_and_say_so(client, typed, also):
+    data = search(client, q=typed, per_page=100)
+    assert also in data["expansions"]
+    exact = search(client, q=f'"{typed}"')["total"] + search(client, q=f'"{also}"')["total"]
+    assert exact >= data["total"] >= max(search(client, q=f'"{typed}"')["total"], 1)
+
+
+def test_narrower_terms_widen_one_way_only(client):
+    assert "科研院所" in search(client, q="科研机构")["expansions"]
+    assert "科研机构" not in search(client, q="科研院所")["expansions"]
