@@ -15,6 +15,7 @@ from indexer.dedupe import fold_duplicates
 from indexer.identify import assign_document_ids
 from indexer.load import load_corpus
 from indexer.parallel import parallel_map
+from indexer.provenance import is_press_summary
 from indexer.records import (BuildWarning, Clause, Corpus, Document, DocumentMeta,
                              DraftDocument, SourceFile)
 from indexer.split import split
@@ -97,7 +98,8 @@ def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,
 def _document(draft: DraftDocument, clauses: list[Clause]) -> Document:
     return Document(id="", title=draft.title, doc_number=draft.doc_number,
                     issuers=draft.issuers, date=draft.date, doc_type=draft.doc_type,
-                    source=draft.source, clauses=clauses)
+                    source=draft.source, clauses=clauses,
+                    press_summary=is_press_summary(draft.doc_number, clauses))
 
 
 def _describe(error: Exception) -> str:

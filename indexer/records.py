@@ -101,6 +101,7 @@ class Document:
     themes: list[str] = field(default_factory=list)
     theme_terms: dict[str, list[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
+    press_summary: bool = False  # the text reports the document (《意见》指出…), not its official text
 
 
 @dataclass
@@ -149,6 +150,7 @@ class Hit:
     doc_type: str
     score: float
     doc_number: str = ""        # the document's 文号
+    press_summary: bool = False  # the document's text is a press summary (Document.press_summary)
 
 
 @dataclass

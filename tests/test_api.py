@@ -17,10 +17,11 @@ from site_server import build_hostile_index
 SEARCH_KEYS = {"query", "total", "page", "per_page", "hits", "facets", "notice", "partial",
                "expansions"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
-            "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number"}
+            "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number",
+            "press_summary"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source", "themes",
-                 "theme_terms", "aliases", "clause_count", "url"}
+                 "theme_terms", "aliases", "press_summary", "clause_count", "url"}
 CLAUSE_KEYS = {"id", "label", "heading", "text", "parent", "kind", "fields", "themes",
                "theme_terms", "url"}
 FACETS = ("issuer", "year", "theme", "type")
