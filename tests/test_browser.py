@@ -114,7 +114,7 @@ def test_open_a_clause_permalink_and_copy_its_link(page):
     assert urlsplit(page.evaluate("navigator.clipboard.readText()")).path == target
     page.get_by_role("button", name="复制引文").click()
     page.locator(".copy-status", has_text="已复制引文").wait_for()
-    assert "[S/OL]" in page.evaluate("navigator.clipboard.readText()")
+    assert "[EB/OL]" in page.evaluate("navigator.clipboard.readText()")
 
 
 def test_reader_scrolls_to_the_clause_and_highlights_the_query(page):
