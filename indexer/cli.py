@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from indexer import config, index, params, relevance, store, tag
+from indexer import config, index, params, present, relevance, store, tag
 from indexer.pipeline import build_corpus
 from indexer.records import Corpus, QueryError, SearchRequest
 from indexer.report import inspect_report
@@ -122,7 +122,7 @@ def search_command(args) -> int:
         print(f"{name}: " + "  ".join(f"{f.value} ({f.count})" for f in values[:12]))
     print()
     for rank, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
-        where = " > ".join([hit.doc_title, *hit.breadcrumb, f"{hit.label} {hit.heading}".strip()])
+        where = " > ".join([hit.doc_title, *hit.breadcrumb, present.clause_caption(hit)])
         print(f"{rank:>3}. {hit.score:7.2f}  {hit.doc_id}#{hit.clause_id}  {where}")
         print(f"     {html.unescape(re.sub(r'</?mark>', '**', hit.snippet))}")
     return 0

@@ -130,6 +130,7 @@ class Document:
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
     source_url: str = ""        # the original's web address, when the file carried one
     attachments: list[Attachment] = field(default_factory=list)
+    press_summary: bool = False  # the text reports the document (《意见》指出…), not its official text
 
 
 @dataclass(kw_only=True)
@@ -185,6 +186,7 @@ class Hit:
     doc_type: str
     score: float
     doc_number: str = ""        # the document's 文号
+    press_summary: bool = False  # the document's text is a press summary (Document.press_summary)
 
 
 @dataclass(kw_only=True)

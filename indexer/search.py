@@ -227,7 +227,8 @@ class Searcher:
             label=clause.label, heading=clause.heading, breadcrumb=v.breadcrumb(docnum),
             text=clause.text, snippet=present.snippet(source, terms, SNIPPET_WIDTH),
             date=document.date, issuers=list(document.issuers), themes=list(clause.themes),
-            doc_type=document.doc_type, score=float(score), doc_number=document.doc_number)
+            doc_type=document.doc_type, score=float(score), doc_number=document.doc_number,
+            press_summary=document.press_summary)
 
 
 def backend_opener(settings: str | None = None) -> Callable[[IndexVersion], object]:

@@ -41,7 +41,7 @@ CONFIG = "config"
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.
 EXPORT_DOCUMENT_KEYS = ("id", "title", "doc_number", "issuers", "date", "doc_type", "themes",
-                        "source", "source_url", "attachments", "aliases")
+                        "source", "source_url", "attachments", "aliases", "press_summary")
 EXPORT_CLAUSE_KEYS = ("id", "label", "heading", "text", "parent", "fields")
 
 _CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))

@@ -18,11 +18,12 @@ SEARCH_KEYS = {"query", "total", "document_total", "page", "per_page", "document
                "groups", "facets", "notice", "partial", "expansions"}
 CARD_KEYS = {"id", "title", "doc_number", "issuers", "date", "url"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
-            "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number"}
+            "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number",
+            "press_summary"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source",
-                 "source_url", "attachments", "themes",
-                 "theme_terms", "aliases", "clause_count", "url"}
+                 "source_url", "attachments", "themes", "theme_terms", "aliases", "press_summary",
+                 "clause_count", "url"}
 CLAUSE_KEYS = {"id", "label", "heading", "text", "parent", "kind", "fields", "themes",
                "theme_terms", "url"}
 FACETS = ("issuer", "year", "theme", "type")

@@ -17,7 +17,7 @@ def sample_document() -> Document:
                         theme_terms={"基础研究": ["基础研究"]})],
         themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"],
         source_url="https://www.gov.cn/zhengce/content/2018-01/31/content_5262539.htm",
-        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")])
+        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")], press_summary=True)
 
 
 def test_a_document_round_trips_through_json():
@@ -53,3 +53,10 @@ def test_a_hit_is_every_field_plus_its_url_with_a_rounded_score():
     data = store.hit_to_dict(hit, "http://x/d/d/1")
     assert data["url"] == "http://x/d/d/1" and data["score"] == 1.2346
     assert set(data) - {"url"} == set(Hit.__dataclass_fields__)
+
+
+def test_a_store_written_before_the_provenance_flag_reads_as_official_text():
+    data = store.document_to_dict(sample_document())
+    del data["press_summary"]
+    assert store.document_from_dict(data).press_summary is False
+    assert store.export_dict(sample_document())["press_summary"] is True
