@@ -5,6 +5,7 @@ its CSV export differ only in the path. Defaults are left out, so shared URLs st
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -22,6 +23,12 @@ def query_string(pairs) -> str:
 def search_url(req: SearchRequest, endpoint: str = "site.search", **changes) -> str:
     """The URL of `req` (with `changes`) at `endpoint`: the page, its JSON or its CSV."""
     return url_for(endpoint) + query_string(params.args_from_request(replace(req, **changes)))
+
+
+def page_count(req: SearchRequest, result) -> int:
+    """Pages of a search (at least 1): of clauses, or of documents when grouped by document."""
+    total = result.document_total if req.group else result.total
+    return max(1, math.ceil(total / req.per_page))
 
 
 def toggle_url(req: SearchRequest, facet: str, value: str) -> str:
