@@ -235,6 +235,14 @@ def test_search_json_links_its_pages(client):
     assert (nothing["pages"], nothing["next"], nothing["prev"]) == (1, None, None)
 
 
+def test_no_next_link_past_the_last_page_a_url_may_ask_for(client):
+    from indexer.records import SearchRequest
+    from web.api import page_links
+    with client.application.test_request_context("/api/search"):
+        links = page_links(SearchRequest(q="x", page=1000, per_page=1), pages=5000)
+    assert links["next"] is None and links["prev"].endswith("page=999")
+
+
 def test_sort_by_date_ascending_puts_oldest_first(client):
     dates = [h["date"] for h in search(client, q=QUERY, sort="date_asc", per_page=100)["hits"]]
     assert dates == sorted(dates) and len(set(dates)) > 1

@@ -75,11 +75,13 @@ def search_csv():
 
 
 def page_links(req, pages: int) -> dict:
-    """`next` and `prev`: absolute URLs of the neighbouring pages, None at either end; a page
-    past the last has no next, and its prev is the last page."""
+    """`next` and `prev`: absolute URLs of the neighbouring pages, None at either end (the end
+    is also params.MAX_PAGE, the last page a URL may ask for); a page past the last has no
+    next, and its prev is the last page."""
     def at(page: int) -> str:
         return request.host_url.rstrip("/") + search_url(req, "api.search", page=page)
-    return {"next": at(req.page + 1) if req.page < pages else None,
+    last = min(pages, params.MAX_PAGE)
+    return {"next": at(req.page + 1) if req.page < last else None,
             "prev": at(min(req.page - 1, pages)) if req.page > 1 else None}
 
 
