@@ -267,7 +267,7 @@ def test_api_help_page_documents_every_endpoint_and_field(client):
         assert rule.replace("<doc_id>", "<id>") in documented, rule
     for key in (SEARCH_KEYS | HIT_KEYS | DOCUMENT_KEYS | CLAUSE_KEYS | FACET_VALUE_KEYS | set(FACETS)
                 | {"q", "issuer", "year", "theme", "type", "from", "to", "sort", "page", "per_page",
-                   "doc", "date_asc", "relevance", "date"}):
+                   "doc", "within", "group", "date_asc", "relevance", "date"} | CARD_KEYS):
         assert key in codes or f'"{key}"' in documented, key
     examples = soup.select("a.example-link")
     assert len(examples) >= 4

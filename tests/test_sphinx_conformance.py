@@ -91,13 +91,14 @@ def test_totals_and_facets_equal_brute_force_and_whoosh(setup):
     assert len(reqs) > 250 and not failures, "\n".join(failures[:10])
 
 
+@pytest.mark.parametrize("sort", ["date", "date_asc"])
 @pytest.mark.parametrize("q", ["基础研究", "", "-科技", "人工智能 OR 科普"])
-def test_date_order_and_paging_are_exact(setup, q):
+def test_date_order_and_paging_are_exact(setup, q, sort):
     engine, backend, reference = setup
     match = match_spec(engine, q)
-    order = reference.date_order(reference.matches(match, FilterSpec()))
+    order = reference.date_order(reference.matches(match, FilterSpec()), newest_first=sort == "date")
     for offset, limit in ((0, 10), (7, 13), (len(order) - 3, 10)):
-        got = backend.search(match, FilterSpec(), sort="date", offset=max(offset, 0), limit=limit,
+        got = backend.search(match, FilterSpec(), sort=sort, offset=max(offset, 0), limit=limit,
                              facets=False)
         assert got.docnums == order[max(offset, 0):max(offset, 0) + limit]
         assert got.facets == {}
