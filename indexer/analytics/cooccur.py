@@ -81,7 +81,7 @@ class WordStats:
         number: dict[str, int] = {}
         clause_words: dict[tuple[str, str], array] = {}
         for key, found in sets:
-            clause_words[key] = array("I", sorted(number.setdefault(w, len(number)) for w in set(found)))
+            clause_words[key] = array("I", [number.setdefault(w, len(number)) for w in sorted(set(found))])
         frequency = array("I", bytes(4 * len(number)))
         for ids in clause_words.values():
             for i in ids:
