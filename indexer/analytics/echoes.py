@@ -2,7 +2,8 @@
 
 Computed once per index version, at build time, over the whole collection.
 
-Comparison text ("skeleton"): the clause's normalised displayed text (NFKC full/half width,
+Comparison text ("skeleton"): the clause's heading and text, without its label (三、 in one
+document is （一） in another: numbering is not wording), normalised (NFKC full/half width,
 casefold, traditional → simplified: indexer/analysis.py), with variant characters folded
 (`VARIANTS`: ○→〇, 巿→市 …) and everything but letters, digits and CJK characters removed, so
 punctuation (、/，, 「」/“”) and layout never make two wordings differ. Clauses whose skeleton is
@@ -16,12 +17,13 @@ likely source.
 
 Scaling (no all-pairs comparison): candidates come from a banded sketch (locality-sensitive
 hashing). Each clause samples *fingerprints* — the 5-character shingles that start at an anchor
-character (a fixed third of CJK characters, chosen by checksum, so two copies of a wording
+character (a fixed half of CJK characters, chosen by checksum, so two copies of a wording
 sample the same shingles) — and for each of `BANDS` salted orderings of the fingerprints'
 checksums keeps its `ROWS` smallest as a band key. Clauses sharing any band key are candidates
 and are then compared exactly. Two clauses with fingerprint Jaccard J share a given band with
-probability ≈ J^ROWS, so at least one of 8 bands of 4 with 1 − (1 − J⁴)⁸: 0.98 at J = 0.8,
-0.89 at J = 0.7, 0.40 at 0.5 (those are rejected by the exact check). Checksums are CRC-32, so
+probability ≈ J^ROWS, so at least one of 10 bands of 3 with 1 − (1 − J³)¹⁰: 0.999 at J = 0.8,
+0.985 at J = 0.7, 0.91 at 0.6, 0.74 at 0.5 (pairs below the threshold are then rejected by the
+exact check). Short clauses sample few fingerprints, so their J is a noisier estimate. Checksums are CRC-32, so
 a build is deterministic.
 
 The aligned diff (`diff_html`) compares the two clauses character by character on their folded
@@ -46,9 +48,9 @@ from indexer.analytics.common import csv_text, displayed_text, permalink
 from indexer.records import Document
 
 SHINGLE = 5
-BANDS = 8
-ROWS = 4
-ANCHOR_RATE = 3          # one CJK character in ANCHOR_RATE starts a fingerprint
+BANDS = 10
+ROWS = 3
+ANCHOR_RATE = 2          # one CJK character in ANCHOR_RATE starts a fingerprint
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_MIN_CHARS = 30
 VARIANTS = str.maketrans({"○": "〇", "◯": "〇", "巿": "市", "戸": "户", "説": "说", "．": ".",
@@ -71,7 +73,7 @@ COLUMNS = [("similarity", "相似度"),
 class EchoInput:
     doc_id: str
     clause_id: str
-    text: str            # the clause's normalised displayed text (as the index stores it)
+    text: str            # the clause's normalised heading and text (`echo_inputs`)
     date: str = ""       # the document's date, to put the earlier document first
 
 
@@ -102,11 +104,24 @@ def band_keys(text: str) -> list[tuple[int, tuple[int, ...]]]:
             for k, salt in enumerate(_SALTS)]
 
 
-def echo_inputs(documents: Iterable[Document]) -> list[EchoInput]:
-    """Inputs from parsed documents (normalises every clause: at build time, pass the texts
-    the index has already normalised instead)."""
-    return [EchoInput(doc_id=d.id, clause_id=c.id, text=normalize(displayed_text(c)), date=d.date)
-            for d in documents for c in d.clauses]
+def echo_inputs(documents: Iterable[Document],
+                normalised: Sequence[str] | None = None) -> list[EchoInput]:
+    """One input per clause, in document and clause order. `normalised`, when given, holds
+    the normalised displayed texts the index has already computed in that order (label, heading
+    and text: the normalised label is cut off the front), which saves normalising again;
+    otherwise heading and text are normalised here."""
+    pairs = [(d, c) for d in documents for c in d.clauses]
+    if normalised is None:
+        texts = [normalize(" ".join(p for p in (c.heading, c.text) if p)) for _, c in pairs]
+    else:
+        texts = [_without_label(text, c.label) for (_, c), text in zip(pairs, normalised, strict=True)]
+    return [EchoInput(doc_id=d.id, clause_id=c.id, text=t, date=d.date)
+            for (d, c), t in zip(pairs, texts)]
+
+
+def _without_label(text: str, label: str) -> str:
+    prefix = normalize(label) if label else ""
+    return text[len(prefix):] if prefix and text.startswith(prefix) else text
 
 
 def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHOLD,
