@@ -18,13 +18,17 @@ likely source.
 Scaling (no all-pairs comparison): candidates come from a banded sketch (locality-sensitive
 hashing). Each clause samples *fingerprints* — the 5-character shingles that start at an anchor
 character (a fixed half of CJK characters, chosen by checksum, so two copies of a wording
-sample the same shingles) — and for each of `BANDS` salted orderings of the fingerprints'
-checksums keeps its `ROWS` smallest as a band key. Clauses sharing any band key are candidates
-and are then compared exactly. Two clauses with fingerprint Jaccard J share a given band with
-probability ≈ J^ROWS, so at least one of 10 bands of 3 with 1 − (1 − J³)¹⁰: 0.999 at J = 0.8,
-0.985 at J = 0.7, 0.91 at 0.6, 0.74 at 0.5 (pairs below the threshold are then rejected by the
-exact check). Short clauses sample few fingerprints, so their J is a noisier estimate. Checksums are CRC-32, so
-a build is deterministic.
+sample the same shingles) — takes one CRC-32 of each, splits them into `BANDS` classes by
+checksum modulo BANDS, and keys each class by its `ROWS` smallest checksums. Clauses sharing a
+band key are candidates and are then compared exactly. Two clauses whose fingerprints have
+Jaccard J share a band key with probability ≈ J^ROWS, so at least one of 10 bands of 3 with
+1 − (1 − J³)¹⁰: 0.999 at J = 0.8, 0.985 at 0.7, 0.91 at 0.6, 0.74 at 0.5 (pairs below the
+threshold are then rejected by the exact check). Short clauses have few fingerprints per class,
+so their keys are shorter (looser) and their J a noisier estimate. One checksum per fingerprint
+and one pass over its sorted checksums keep the sketch cheap; CRC-32 keeps a build
+deterministic. A band key shared by more than `MAX_BUCKET` clauses (a stock formula reused
+everywhere) pairs each clause only with the next `MAX_BUCKET` clauses of that bucket, which
+bounds the work; the same pair is usually found again through other bands.
 
 The aligned diff (`diff_html`) compares the two clauses character by character on their folded
 forms (so full/half width and variants are not differences) and shows the original text:
@@ -34,7 +38,6 @@ all HTML-escaped.
 from __future__ import annotations
 
 import difflib
-import heapq
 import re
 import zlib
 from collections import defaultdict
@@ -53,14 +56,13 @@ ROWS = 3
 ANCHOR_RATE = 2          # one CJK character in ANCHOR_RATE starts a fingerprint
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_MIN_CHARS = 30
+MAX_BUCKET = 64
 VARIANTS = str.maketrans({"○": "〇", "◯": "〇", "巿": "市", "戸": "户", "説": "说", "．": ".",
                           "﹒": ".", "・": "·"})
 _NOT_WORDLIKE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 _ANCHORS = "".join(chr(cp) for cp in range(0x4E00, 0xA000)
                    if zlib.crc32(chr(cp).encode()) % ANCHOR_RATE == 0)
 _FINGERPRINT = re.compile(f"(?=([{_ANCHORS}].{{{SHINGLE - 1}}}))")
-_SALTS = [zlib.crc32(f"band-{k}".encode()) for k in range(BANDS)]
-_MASK = 0xFFFFFFFF
 
 COLUMNS = [("similarity", "相似度"),
            *[(f"{key}_{side}", f"{zh}{mark}") for side, mark in (("a", "甲"), ("b", "乙"))
@@ -96,12 +98,20 @@ def shingles(text: str) -> set[str]:
 
 
 def band_keys(text: str) -> list[tuple[int, tuple[int, ...]]]:
-    """The clause's `BANDS` band keys (empty when it has fewer than `ROWS` fingerprints)."""
-    checksums = {zlib.crc32(f.encode()) for f in _FINGERPRINT.findall(text)}
-    if len(checksums) < ROWS:
-        return []
-    return [(k, tuple(heapq.nsmallest(ROWS, [((c ^ salt) * 0x9E3779B1) & _MASK for c in checksums])))
-            for k, salt in enumerate(_SALTS)]
+    """The clause's band keys: its fingerprints' checksums split into `BANDS` classes by
+    checksum modulo BANDS, each class keyed by its `ROWS` smallest checksums (fewer when a
+    short clause has fewer in that class; a class it has none of gives no key)."""
+    checksums = sorted(set(map(zlib.crc32, map(str.encode, _FINGERPRINT.findall(text)))))
+    bands: list[list[int]] = [[] for _ in range(BANDS)]
+    filled = 0
+    for c in checksums:
+        band = bands[c % BANDS]
+        if len(band) < ROWS:
+            band.append(c)
+            filled += len(band) == ROWS
+            if filled == BANDS:
+                break
+    return [(k, tuple(band)) for k, band in enumerate(bands) if band]
 
 
 def echo_inputs(documents: Iterable[Document],
@@ -128,24 +138,32 @@ def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHO
                 min_chars: int = DEFAULT_MIN_CHARS) -> list[EchoPair]:
     """Every pair of clauses of different documents at or above `threshold`, most similar first."""
     texts = [skeleton(c.text) for c in clauses]
+    sets: dict[int, set[str]] = {}
+    pairs = []
+    for a, b in _candidates(clauses, texts, min_chars):
+        sa = sets.get(a) or sets.setdefault(a, shingles(texts[a]))
+        sb = sets.get(b) or sets.setdefault(b, shingles(texts[b]))
+        shared = len(sa.intersection(sb))
+        similarity = shared / (len(sa) + len(sb) - shared)
+        if similarity >= threshold:
+            pairs.append(_ordered(clauses[a], clauses[b], similarity))
+    pairs.sort(key=lambda p: (-p.similarity, p.doc_a, p.clause_a, p.doc_b, p.clause_b))
+    return pairs
+
+
+def _candidates(clauses: Sequence[EchoInput], texts: list[str], min_chars: int) -> set[tuple[int, int]]:
+    """Pairs of clause numbers (of different documents) that share a band key."""
     buckets: dict[tuple, list[int]] = defaultdict(list)
     for n, text in enumerate(texts):
         if len(text) >= min_chars:
             for key in band_keys(text):
                 buckets[key].append(n)
-    candidates = {(a, b) for members in buckets.values() if len(members) > 1
-                  for x, a in enumerate(members) for b in members[x + 1:]
-                  if clauses[a].doc_id != clauses[b].doc_id}
-    sets: dict[int, set[str]] = {}
-    pairs = []
-    for a, b in candidates:
-        sa = sets.get(a) or sets.setdefault(a, shingles(texts[a]))
-        sb = sets.get(b) or sets.setdefault(b, shingles(texts[b]))
-        similarity = len(sa & sb) / len(sa | sb)
-        if similarity >= threshold:
-            pairs.append(_ordered(clauses[a], clauses[b], similarity))
-    pairs.sort(key=lambda p: (-p.similarity, p.doc_a, p.clause_a, p.doc_b, p.clause_b))
-    return pairs
+    found: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        for x, a in enumerate(members[:-1]):
+            doc = clauses[a].doc_id
+            found.update((a, b) for b in members[x + 1:x + 1 + MAX_BUCKET] if clauses[b].doc_id != doc)
+    return found
 
 
 def _ordered(x: EchoInput, y: EchoInput, similarity: float) -> EchoPair:
