@@ -111,3 +111,11 @@ def test_real_corpus_terms_and_matrix_agree_with_the_word_sets(real):
     for i, x in enumerate(chosen):
         for j, y in enumerate(chosen):
             assert matrix.counts[i][j] == sum(x in s and y in s for s in sets)
+
+
+def test_parallel_build_gives_the_same_stats(real):
+    from indexer.pipeline import parallel_map
+    engine, stats = real
+    with parallel_map(2) as map_each:
+        again = WordStats.build(engine.documents(), load_stopwords(), map_each=map_each)
+    assert again.to_json() == stats.to_json()

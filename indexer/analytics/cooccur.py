@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -44,6 +44,7 @@ COLUMNS = [("term", "词"), ("count", "共现条款数"), ("score", "对数似�
 DEFAULT_MIN_COUNT = 3
 DEFAULT_LIMIT = 50
 MATRIX_TERMS = 30
+BUILD_CHUNK = 50      # documents per task when WordStats.build runs in parallel
 
 
 def load_stopwords(corpus_dir: Path | None = None) -> frozenset[str]:
@@ -90,12 +91,16 @@ class WordStats:
                    stopwords=stopwords)
 
     @classmethod
-    def build(cls, documents: Iterable[Document], stopwords: frozenset[str]) -> WordStats:
+    def build(cls, documents: Sequence[Document], stopwords: frozenset[str],
+              map_each: Callable = map) -> WordStats:
         """Segment every clause of the collection (the build-time step; call it after
-        `analysis.configure_jieba` has loaded the version's dictionary)."""
+        `analysis.configure_jieba` has loaded the version's dictionary). `map_each` may be a
+        parallel map (indexer/pipeline.py `parallel_map`): documents are segmented in chunks."""
         _precise_words.cache_clear()     # words cached under an earlier dictionary
-        return cls.from_sets((((d.id, c.id), word_set(displayed_text(c), stopwords))
-                              for d in documents for c in d.clauses), stopwords)
+        chunks = [(documents[i:i + BUILD_CHUNK], stopwords)
+                  for i in range(0, len(documents), BUILD_CHUNK)]
+        return cls.from_sets((item for sets in map_each(_chunk_sets, chunks) for item in sets),
+                             stopwords)
 
     @cached_property
     def number(self) -> dict[str, int]:
@@ -127,6 +132,12 @@ class WordStats:
                 frequency[i] += 1
         return cls(vocabulary=vocabulary, clause_words=clause_words, frequency=frequency,
                    stopwords=frozenset(data.get("stopwords", ())))
+
+
+def _chunk_sets(job: tuple[Sequence[Document], frozenset[str]]) -> list[tuple[tuple[str, str], list[str]]]:
+    documents, stopwords = job
+    return [((d.id, c.id), sorted(word_set(displayed_text(c), stopwords)))
+            for d in documents for c in d.clauses]
 
 
 @dataclass(kw_only=True)
