@@ -140,7 +140,8 @@ def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHO
     texts = [skeleton(c.text) for c in clauses]
     sets: dict[int, set[str]] = {}
     pairs = []
-    for a, b in _candidates(clauses, texts, min_chars):
+    for pair in _candidates(clauses, texts, min_chars):
+        a, b = divmod(pair, len(clauses))
         sa = sets.get(a) or sets.setdefault(a, shingles(texts[a]))
         sb = sets.get(b) or sets.setdefault(b, shingles(texts[b]))
         shared = len(sa.intersection(sb))
@@ -151,18 +152,20 @@ def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHO
     return pairs
 
 
-def _candidates(clauses: Sequence[EchoInput], texts: list[str], min_chars: int) -> set[tuple[int, int]]:
-    """Pairs of clause numbers (of different documents) that share a band key."""
+def _candidates(clauses: Sequence[EchoInput], texts: list[str], min_chars: int) -> set[int]:
+    """Pairs of clause numbers a < b (of different documents) that share a band key, each as
+    a·n + b (an int takes a third of a tuple's memory, and there can be millions)."""
     buckets: dict[tuple, list[int]] = defaultdict(list)
     for n, text in enumerate(texts):
         if len(text) >= min_chars:
             for key in band_keys(text):
                 buckets[key].append(n)
-    found: set[tuple[int, int]] = set()
+    found: set[int] = set()
+    n = len(clauses)
     for members in buckets.values():
         for x, a in enumerate(members[:-1]):
             doc = clauses[a].doc_id
-            found.update((a, b) for b in members[x + 1:x + 1 + MAX_BUCKET] if clauses[b].doc_id != doc)
+            found.update(a * n + b for b in members[x + 1:x + 1 + MAX_BUCKET] if clauses[b].doc_id != doc)
     return found
 
 
