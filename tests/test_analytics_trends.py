@@ -11,7 +11,7 @@ import pytest
 from analytics_support import clause, document, engine_matches
 from indexer.analytics.chart import trends_svg
 from indexer.analytics.common import UNSET, year_of
-from indexer.analytics.trends import (COLUMNS, collection_totals, trend_series, trends_csv,
+from indexer.analytics.trends import (COLUMNS, collection_totals, trend_series, trends, trends_csv,
                                       trends_json)
 from indexer.records import QueryError, SearchRequest
 from indexer.search import Engine
@@ -40,6 +40,12 @@ def test_counts_rates_and_undated():
     assert [p.documents_per_100 for p in series.points] == [100.0, 50.0]
     assert (series.undated_clauses, series.undated_documents) == (1, 1)
     assert series.total_clauses == 4
+
+
+def test_several_queries_keep_their_order():
+    series = trends([("其他", matching(DOCS, "其他")), ("基础研究", matching(DOCS, "基础研究"))],
+                    collection_totals(DOCS))
+    assert [(s.query, s.total_clauses) for s in series] == [("其他", 1), ("基础研究", 4)]
 
 
 def test_json_shape_is_exact():

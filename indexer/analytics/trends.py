@@ -112,6 +112,12 @@ def trend_series(query: str, matches: Iterable[Match], totals: YearTotals,
     return [_series(query, by, key, tallies[key], totals) for key in keys[:limit]]
 
 
+def trends(queries: Iterable[tuple[str, Iterable[Match]]], totals: YearTotals,
+           by: str | None = None, limit: int | None = None) -> list[TrendSeries]:
+    """The series of several queries, each given with its matches, in the order given."""
+    return [s for query, matches in queries for s in trend_series(query, matches, totals, by, limit)]
+
+
 def _keys(by: str | None, document: Document, clause: Clause) -> list[str | None]:
     if by is None:
         return [None]
