@@ -10,7 +10,8 @@ Every function here takes plain inputs, never the engine's internals:
 
 | module | computes | renders |
 |---|---|---|
-| `trends` | per-year clause and document counts of a query, normalised by the year's collection, optionally split by issuer, type or theme | JSON, CSV, SVG line chart |
+| `trends` | per-year clause and document counts of a query, normalised by the year's collection, optionally split by issuer, type or theme | JSON, CSV |
+| `chart` | – | the trends as a server-drawn SVG line chart, every point a link |
 | `cooccur` | words that co-occur with a query in its matching clauses, scored with log-likelihood (G²) against the whole collection; a terms × terms matrix | JSON, CSV (raw and Ochiai) |
 | `kwic` | one concordance row per occurrence of the query's terms | CSV |
 | `coded` | one row per matching clause with every metadata field and empty coding columns | CSV, XLSX, re-import |
