@@ -125,11 +125,10 @@ def main(argv: list[str] | None = None) -> int:
     documents, texts = prepare(args.scale, args.work)
     print(f"×{args.scale}: {len(documents):,} documents, {len(texts):,} clauses "
           f"(generated and parsed in {time.perf_counter() - start:.0f} s)")
+    print("\n| step | median ms | p95 ms | note |\n|---|---|---|---|", flush=True)
     build_rows, stats = build_steps(documents, texts)
-    rows = build_rows + request_steps(documents, texts, stats, args.rounds)
-    print("\n| step | median ms | p95 ms | note |\n|---|---|---|---|")
-    for row in rows:
-        print("| " + " | ".join(row) + " |")
+    for row in build_rows + request_steps(documents, texts, stats, args.rounds):
+        print("| " + " | ".join(row) + " |", flush=True)
     return 0
 
 

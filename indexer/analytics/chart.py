@@ -6,7 +6,8 @@ produced it; the URL comes from the caller's `link_for(query, year, key)`, so UR
 stays with the web layer. Each point carries a `<title>` (shown on hover, read by screen
 readers) with the year, the series and both the count and the rate. All text is XML-escaped.
 The drawing uses a viewBox and no fixed width, so it scales down to a 375 px phone; labels are
-Chinese and the font stack names common CJK fonts.
+Chinese and the font stack names common CJK fonts; at 480 units wide with 14-unit type the
+labels stay about 11 px tall on a 375 px phone.
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from indexer.analytics.trends import TrendPoint, TrendSeries
 MEASURES = {"clauses_per_1000": "每千条款命中数", "clauses": "命中条款数",
             "documents_per_100": "每百文件命中数", "documents": "命中文件数"}
 COLOURS = ("#1f5fa8", "#c0392b", "#2e8b57", "#8e44ad", "#d35400", "#16a085", "#7f8c8d", "#b8860b")
-WIDTH, PLOT_HEIGHT = 640, 300
-LEFT, RIGHT, TOP, BOTTOM = 56, 16, 28, 44
-LEGEND_ROW = 20
+# 480 units wide at 14-unit type: on a 375 px phone the type is still 11 px.
+WIDTH, PLOT_HEIGHT = 480, 280
+LEFT, RIGHT, TOP, BOTTOM = 52, 28, 30, 46     # room for the first and last year label
+LEGEND_ROW = 22
+LEGEND_CHARS = 13        # a legend entry is cut to fit half the width
 FONT = "'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',sans-serif"
 
 LinkFor = Callable[[str, int, str | None], str]
@@ -36,9 +39,9 @@ def trends_svg(series: Sequence[TrendSeries], link_for: LinkFor,
     top = _nice_max(max((getattr(p, measure) for s in series for p in s.points), default=0))
     height = PLOT_HEIGHT + LEGEND_ROW * math.ceil(len(series) / 2) + 8
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" '
-             f'role="img" aria-label="{escape(title)}" font-family="{escape(FONT)}" font-size="12">',
+             f'role="img" aria-label="{escape(title)}" font-family="{escape(FONT)}" font-size="14">',
              f"<title>{escape(title)}</title>",
-             f'<text x="{LEFT}" y="16" font-size="13">{escape(MEASURES[measure])}</text>']
+             f'<text x="{LEFT}" y="18">{escape(MEASURES[measure])}</text>']
     parts += _axes(years, top)
     for i, s in enumerate(series):
         parts += _line(s, i, years, top, measure, link_for)
@@ -74,7 +77,7 @@ def _axes(years: list[int], top: float) -> list[str]:
         y = _y(value, top)
         out.append(f'<line x1="{LEFT}" y1="{y:.1f}" x2="{WIDTH - RIGHT}" y2="{y:.1f}" stroke="#ddd"/>')
         out.append(f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end">{_number(value)}</text>')
-    step = max(1, math.ceil(len(years) / 10))      # at most ~10 year labels
+    step = max(1, math.ceil(len(years) / 8))       # at most 8 year labels
     for year in years[::step]:
         out.append(f'<text x="{_x(year, years):.1f}" y="{bottom + 18}" text-anchor="middle">{year}</text>')
     out.append(f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{PLOT_HEIGHT - 6}" '
@@ -115,5 +118,7 @@ def _legend(series: Sequence[TrendSeries]) -> list[str]:
         y = PLOT_HEIGHT + 8 + LEGEND_ROW * (i // 2)
         colour = COLOURS[i % len(COLOURS)]
         out.append(f'<rect x="{x:.1f}" y="{y}" width="14" height="4" fill="{colour}"/>')
-        out.append(f'<text x="{x + 20:.1f}" y="{y + 6}">{escape(_name(s)[:40])}</text>')
+        name = _name(s)
+        name = name if len(name) <= LEGEND_CHARS else name[:LEGEND_CHARS - 1] + "…"
+        out.append(f'<text x="{x + 20:.1f}" y="{y + 7}">{escape(name)}</text>')
     return out
