@@ -95,3 +95,11 @@ def reference_normalize(text: str) -> tuple[str, list[int]]:
                max_size=40))
 def test_normalize_matches_its_definition(text):
     assert analysis.normalize_with_offsets(text) == reference_normalize(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ9 \n\t\u3000Ａ１產教融合，、ﬁ㈠\u00a0x·")) | st.characters()))
+def test_fast_normalisation_path_equals_the_per_character_one(text):
+    """normalize_with_offsets translates whitespace-free runs in C; the result must be exactly
+    what folding character by character gives, offsets included."""
+    assert analysis.normalize_with_offsets(text) == analysis._normalize_per_character(text)

@@ -1,0 +1,145 @@
+"""Coded export: a search's clauses as a spreadsheet a researcher codes by hand.
+
+One row per matching clause, in result order, with every metadata field of the clause and its
+document (`COLUMNS`), the breadcrumb (the parent clauses' titles joined by ` › `), the permalink,
+and then one empty column per code the researcher names (`code=政策工具&code=力度` → columns
+政策工具, 力度). The XLSX has a frozen header row and is written in openpyxl's write-only mode
+(rows streamed, memory flat in the number of rows); every cell is stored as text, so corpus text
+that starts with `=` is never read as a formula.
+
+Re-import: `read_coded` reads a coded sheet back as (doc_id, clause_id, {code: value}). Rows are
+identified by the 文件ID and 条款ID columns (stable ids that survive rebuilds), columns by their
+header, not their position, so a researcher may reorder or hide columns; every column whose
+header is not one of `COLUMNS` is a code column.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from indexer import present
+from indexer.analytics.common import LIST_SEPARATOR, Match, csv_text, permalink, year_of
+from indexer.records import Clause, Document, QueryError
+
+COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID"), ("title", "文件标题"),
+           ("doc_number", "文号"), ("issuers", "发文机关"), ("date", "日期"), ("year", "年份"),
+           ("doc_type", "文种"), ("doc_themes", "文件主题"), ("label", "条款编号"),
+           ("heading", "条款标题"), ("breadcrumb", "所在位置"), ("text", "条款正文"),
+           ("clause_themes", "条款主题"), ("kind", "条款类型"), ("fields", "任务字段"),
+           ("permalink", "链接"), ("source", "来源文件")]
+HEADERS = {zh for _, zh in COLUMNS}
+MAX_CODES = 30
+MAX_CODE_LENGTH = 40
+# Characters XML 1.0 cannot hold (control characters): dropped from XLSX cells.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_codes(codes: Sequence[str]) -> list[str]:
+    """The researcher's code names, stripped; QueryError when empty, repeated, too many, too
+    long, or the same as a metadata column."""
+    names = [c.strip() for c in codes]
+    if len(names) > MAX_CODES:
+        raise QueryError(f"编码列最多 {MAX_CODES} 个。 At most {MAX_CODES} code columns.")
+    for name in names:
+        if not name or len(name) > MAX_CODE_LENGTH:
+            raise QueryError(f"编码列名须为 1–{MAX_CODE_LENGTH} 个字符（收到 {name!r}）。 "
+                             f"A code name must be 1–{MAX_CODE_LENGTH} characters.")
+        if name in HEADERS:
+            raise QueryError(f"编码列名与元数据列重名：{name}。 Code name {name!r} is a metadata column.")
+    if len(set(names)) != len(names):
+        raise QueryError("编码列名重复。 Code names must be distinct.")
+    return names
+
+
+def coded_rows(matches: Iterable[Match], base_url: str = "") -> Iterable[list]:
+    """The metadata cells of each matching clause (`COLUMNS` order); lists stay lists."""
+    outlines: dict[str, dict[str, present.OutlineEntry]] = {}
+    for rank, (document, clause) in enumerate(matches, 1):
+        if document.id not in outlines:
+            outlines[document.id] = {e.clause.id: e for e in present.outline(document)}
+        entry = outlines[document.id].get(clause.id)
+        crumbs = [present.clause_title(a) for a in entry.ancestors] if entry else []
+        yield _row(rank, document, clause, " › ".join(crumbs), base_url)
+
+
+def _row(rank: int, document: Document, clause: Clause, breadcrumb: str, base_url: str) -> list:
+    fields = LIST_SEPARATOR.join(f"{k}：{v}" for k, v in clause.fields.items())
+    return [rank, document.id, clause.id, document.title, document.doc_number,
+            list(document.issuers), document.date, year_of(document), document.doc_type,
+            list(document.themes), clause.label, clause.heading, breadcrumb, clause.text,
+            list(clause.themes), clause.kind, fields,
+            base_url.rstrip("/") + permalink(document.id, clause.id), document.source]
+
+
+def coded_csv(matches: Iterable[Match], codes: Sequence[str] = (), base_url: str = "") -> str:
+    """The coded sheet as CSV (metadata columns, then one empty column per code)."""
+    codes = check_codes(codes)
+    columns = COLUMNS + [(c, c) for c in codes]
+    return csv_text(columns, (row + [""] * len(codes) for row in coded_rows(matches, base_url)))
+
+
+def coded_xlsx(matches: Iterable[Match], out: BinaryIO | Path, codes: Sequence[str] = (),
+               base_url: str = "") -> None:
+    """The coded sheet as XLSX written to `out` (a path or a binary file object)."""
+    codes = check_codes(codes)
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("条款")
+    sheet.freeze_panes = "A2"
+    for letter, width in (("D", 30), ("M", 30), ("N", 60), ("R", 30)):
+        sheet.column_dimensions[letter].width = width
+    bold = Font(bold=True)
+    sheet.append([_text_cell(sheet, name, bold) for name in [zh for _, zh in COLUMNS] + codes])
+    for row in coded_rows(matches, base_url):
+        sheet.append([_text_cell(sheet, LIST_SEPARATOR.join(v) if isinstance(v, list) else v)
+                      for v in row] + [None] * len(codes))
+    _legend_sheet(book)
+    book.save(out)
+
+
+def _text_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell | None:
+    """A cell holding `value`: numbers as numbers, everything else as text (never a formula)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int):
+        return WriteOnlyCell(sheet, value=value)
+    result = WriteOnlyCell(sheet, value=_ILLEGAL.sub("", str(value)))
+    result.data_type = "s"
+    if font is not None:
+        result.font = font
+    return result
+
+
+def _legend_sheet(book: Workbook) -> None:
+    """A second sheet mapping each Chinese header to its English key (for scripts)."""
+    legend = book.create_sheet("列说明")
+    legend.append(["表头", "key"])
+    for key, zh in COLUMNS:
+        legend.append([zh, key])
+
+
+def read_coded(xlsx: BinaryIO | Path) -> list[tuple[str, str, dict[str, str]]]:
+    """(doc_id, clause_id, {code: value}) for every row of a coded sheet (first sheet, header
+    in row 1); empty code cells are "", rows without both ids are skipped."""
+    book = load_workbook(xlsx, read_only=True, data_only=True)
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(rows, ())]
+        if "文件ID" not in header or "条款ID" not in header:
+            raise QueryError("表格缺少 文件ID 或 条款ID 列。 The sheet lacks the 文件ID/条款ID columns.")
+        doc_at, clause_at = header.index("文件ID"), header.index("条款ID")
+        code_at = [(i, h) for i, h in enumerate(header) if h and h not in HEADERS]
+        found = []
+        for row in rows:
+            row = list(row) + [None] * (len(header) - len(row))
+            if row[doc_at] and row[clause_at]:
+                codes = {h: "" if row[i] is None else str(row[i]) for i, h in code_at}
+                found.append((str(row[doc_at]), str(row[clause_at]), codes))
+        return found
+    finally:
+        book.close()
