@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, config, pipeline, present, store
+from indexer import aliases, analysis, analytics_files, config, pipeline, present, store
 from indexer.backends import whoosh
 from indexer.records import Clause, Corpus, Document
 from indexer.sphinx.build import publish_sphinx
@@ -95,6 +95,7 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
         _write_backend(version, corpus, normalized, show_progress)
+        analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"])
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),

@@ -6,9 +6,11 @@ Layout of the index folder:
     index_dir/current -> versions/X  the served version; replaced by one atomic rename
     index_dir/versions/X/            documents.json, document_aliases.json,
                                      normalized.json (per clause: text, heading, context),
-                                     config/ (the alias table and jieba user dictionary the
-                                     version was built with, so queries are analysed like the
-                                     index), the backend's own files (whoosh/),
+                                     config/ (the alias table, jieba user dictionary and
+                                     stop words the version was built with, so queries are
+                                     analysed like the index), word_stats.json and
+                                     echoes.json (analytics, indexer/analytics_files.py),
+                                     the backend's own files (whoosh/),
                                      manifest.json (written last: marks it complete)
     index_dir/jieba/                 jieba's prefix-dictionary cache
 
@@ -37,6 +39,10 @@ DOCUMENTS = "documents.json"
 NORMALIZED = "normalized.json"
 DOCUMENT_ALIASES = "document_aliases.json"
 CONFIG = "config"
+# Analytics precomputed by the build (indexer/analytics_files.py); a version without them
+# computes them on first use instead, so they are not part of FORMAT.
+WORD_STATS = "word_stats.json"
+ECHOES = "echoes.json"
 
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.

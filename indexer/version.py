@@ -7,7 +7,8 @@ is seen by the next request, never by half of this one.
 What lives here is backend-independent: the documents and their clauses, per-clause arrays
 addressed by docnum (the clause's position in the store: documents in order, then their
 clauses), the normalised texts the engine verifies and snippets from, and each document's
-outline for breadcrumbs. The backend (`backend`) answers matching, counting and ranking.
+outline for breadcrumbs; the analytics' per-version data (year totals, word sets, echoes),
+read once on first use. The backend (`backend`) answers matching, counting and ranking.
 """
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer import aliases, analysis, known, present, store
+from indexer import aliases, analysis, analytics_files, known, present, store
+from indexer.analytics import cooccur, echoes, trends
 from indexer.backends import base
 from indexer.records import Clause, Document
 
@@ -56,6 +58,26 @@ class IndexVersion:
     def titles(self) -> known.TitleIndex:
         """文号 and title keys for known-item lookup."""
         return known.TitleIndex(self.documents, self.alias_table)
+
+    @functools.cached_property
+    def year_totals(self) -> trends.YearTotals:
+        """Clauses and documents of each year of the collection: the trends' denominators."""
+        return trends.collection_totals(self.documents)
+
+    @functools.cached_property
+    def word_stats(self) -> cooccur.WordStats:
+        """Every clause's word set (co-occurrence), as the build wrote it."""
+        return analytics_files.read_word_stats(self.path, self.documents)
+
+    @functools.cached_property
+    def echo_pairs(self) -> list[echoes.EchoPair]:
+        """Every pair of near-identical clauses in different documents, most similar first."""
+        return analytics_files.read_echoes(self.path, self.documents, self.texts)
+
+    @functools.cached_property
+    def echoes(self) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
+        """(doc_id, clause_id) → its echoes (other doc_id, clause_id, similarity)."""
+        return echoes.echoes_by_clause(self.echo_pairs)
 
     def task_fields(self) -> list[tuple[int, dict[str, str]]]:
         """(docnum, fields) of every clause that has fields: few, so scanned per query."""
