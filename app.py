@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import Flask
 
 from indexer import config, index, store
-from web import api, responses, server, site, urls
+from web import analytics_api, analytics_site, api, responses, server, site, urls
 from web.engine import CesouEngine
 
 
@@ -36,6 +36,8 @@ def create_app(settings: Mapping | None = None) -> Flask:
     CesouEngine(app)
     app.register_blueprint(site.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(analytics_api.bp)
+    analytics_site.init_app(app)
     return app
 
 
