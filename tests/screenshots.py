@@ -27,12 +27,14 @@ WIDTHS = {"desktop": (1280, 900), "phone": (375, 812)}
 
 
 def pages(engine: Engine) -> dict[str, str]:
-    """The three pages to show: a search, a clause that search finds, and its document."""
+    """The pages to show: a search, a clause that search finds, its document, and the trends
+    page of three queries (chart and table)."""
     hit = next(h for h in engine.search(SearchRequest(q=QUERY)).hits if h.breadcrumb)
     return {
         "search": f"/?q={QUERY}",
         "clause": f"/d/{hit.doc_id}/{hit.clause_id}?q={QUERY}",
         "document": f"/d/{hit.doc_id}?q={QUERY}#{hit.clause_id}",
+        "trends": f"/trends?q={QUERY}&q=人工智能&q=人才",
     }
 
 
@@ -40,11 +42,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--index", default=str(config.index_dir()))
     parser.add_argument("--corpus", default=str(config.corpus_dir()))
+    parser.add_argument("--only", action="append", help="take only these pages (search, trends …)")
     args = parser.parse_args(argv)
     if store.published_version(Path(args.index)) is None:
         index.build(Path(args.corpus), Path(args.index), show_progress=False)
     OUT.mkdir(parents=True, exist_ok=True)
-    targets = pages(Engine(Path(args.index)))
+    targets = {name: path for name, path in pages(Engine(Path(args.index))).items()
+               if not args.only or name in args.only}
     with serving(create_app({"CESOU_INDEX": args.index})) as base, sync_playwright() as p:
         browser = launch(p)
         for device, (width, height) in WIDTHS.items():
