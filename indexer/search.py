@@ -126,20 +126,21 @@ class Searcher:
 
     def iter_all(self, req: SearchRequest) -> Iterator[Hit]:
         """Every hit of a search in result order (pages ignored), for export."""
-        params.validate(req)
-        plan = self.plan(req.full_query)
-        ranked = self.backend.search(plan.match, self.filters(req, plan.scope), sort=req.sort,
-                                     offset=0, limit=None, facets=False)
+        plan, ranked = self._everything(req)
         for docnum, score in zip(ranked.docnums, ranked.scores):
             yield self.hit(docnum, plan.terms, score)
+
+    def _everything(self, req: SearchRequest) -> tuple[Plan, Ranked]:
+        """Every match of a search in result order, without facets (exports, analytics)."""
+        params.validate(req)
+        plan = self.plan(req.full_query)
+        return plan, self.backend.search(plan.match, self.filters(req, plan.scope), sort=req.sort,
+                                         offset=0, limit=None, facets=False)
 
     def matches(self, req: SearchRequest) -> tuple[list[tuple[Document, Clause]], list[str]]:
         """Every matching (document, clause) in result order (pages ignored) and the matched
         terms, for the analytics (indexer/analytics/): no hits, no snippets, no facets."""
-        params.validate(req)
-        plan = self.plan(req.full_query)
-        ranked = self.backend.search(plan.match, self.filters(req, plan.scope), sort=req.sort,
-                                     offset=0, limit=None, facets=False)
+        plan, ranked = self._everything(req)
         v = self.version
         return [(v.document_at(n), v.clause_at(n)) for n in ranked.docnums], plan.terms
 
@@ -339,32 +340,6 @@ class Engine:
 
     def iter_all(self, req: SearchRequest) -> Iterator[Hit]:
         return self.snapshot().iter_all(req)
-
-    def matches(self, req: SearchRequest) -> tuple[list[tuple[Document, Clause]], list[str]]:
-        """Every matching (document, clause) in result order (pages ignored) and the matched
-        terms, for the analytics (indexer/analytics/): no hits, no snippets, no facets."""
-        params.validate(req)
-        plan = self.plan(req.full_query)
-        ranked = self.backend.search(plan.match, self.filters(req, plan.scope), sort=req.sort,
-                                     offset=0, limit=None, facets=False)
-        v = self.version
-        return [(v.document_at(n), v.clause_at(n)) for n in ranked.docnums], plan.terms
-
-    def year_totals(self):
-        """The collection's clauses and documents per year (indexer/analytics/trends.py)."""
-        return self.version.year_totals
-
-    def word_stats(self):
-        """The version's per-clause word sets (indexer/analytics/cooccur.py)."""
-        return self.version.word_stats
-
-    def echo_pairs(self):
-        """All near-identical clause pairs of the version (indexer/analytics/echoes.py)."""
-        return self.version.echo_pairs
-
-    def echoes_of(self, doc_id: str, clause_id: str) -> list[tuple[str, str, float]]:
-        """The clause's echoes in other documents: (doc_id, clause_id, similarity)."""
-        return self.version.echoes.get((self.version.canonical(doc_id) or doc_id, clause_id), [])
 
     def related(self, doc_id: str, clause_id: str, limit: int = 5) -> list[Hit]:
         return self.snapshot().related(doc_id, clause_id, limit)

@@ -8,36 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 import openpyxl
 import pytest
 
-from app import create_app
-from site_server import launch, require_chromium, serving
+# The site served once per module, the browser and a 1280 × 900 tab: the fixtures of
+# tests/test_browser.py (Playwright accepts downloads by default).
+from test_browser import base, browser, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def base(built_index):
-    with serving(create_app({"CESOU_INDEX": built_index})) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = launch(playwright)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, base):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=base,
-                                  accept_downloads=True)
-    tab = context.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    context.close()
 
 
 def test_trends_page_chart_table_and_a_cell_lands_on_its_search(page):
