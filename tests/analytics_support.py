@@ -1,5 +1,5 @@
-"""Test-only glue for the analytics tests: small synthetic records, and matches from today's
-engine (the lead's `engine.matches(req)` will replace `engine_matches`)."""
+"""Test-only glue for the analytics tests: small synthetic records, and a search's matches from
+the engine (`Engine.matches`) with the search's own total to check them against."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -24,7 +24,5 @@ def document(id: str, clauses: list[Clause], issuers: tuple[str, ...] = ("国务
 
 def engine_matches(engine: Engine, req: SearchRequest):
     """(every matching (Document, Clause) in result order, the matched terms, the total)."""
-    result = engine.search(replace(req, page=1, per_page=1))
-    pairs = [(engine.document(h.doc_id), engine.clause(h.doc_id, h.clause_id))
-             for h in engine.iter_all(req)]
-    return pairs, result.terms, result.total
+    pairs, terms = engine.matches(req)
+    return pairs, terms, engine.search(replace(req, page=1, per_page=1)).total
