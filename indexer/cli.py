@@ -1,4 +1,4 @@
-"""Command line: python -m indexer {build,inspect,export,search,themes,relevance}.
+"""Command line: python -m indexer {build,inspect,export,search,themes,citations,relevance}.
 
 Every command lives here (as in Datasette's cli.py); the stages and the engine only provide
 functions. The CLI is for administrators: its messages may carry English after the Chinese,
@@ -11,9 +11,11 @@ import html
 import json
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from indexer import config, index, params, relevance, store, tag
+from indexer.links.export import summarize, summary_text
 from indexer.pipeline import build_corpus
 from indexer.records import Corpus, QueryError, SearchRequest
 from indexer.report import inspect_report
@@ -45,10 +47,18 @@ def build_command(args) -> int:
 
 # --- the parsed corpus ------------------------------------------------------------------------
 
-def _corpus(args) -> Corpus | None:
+def _corpus_folder(args) -> Path | None:
+    """The --corpus folder, or None after saying it is missing (every command that parses)."""
     corpus_dir = Path(args.corpus)
     if not corpus_dir.is_dir():
         print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
+        return None
+    return corpus_dir
+
+
+def _corpus(args) -> Corpus | None:
+    corpus_dir = _corpus_folder(args)
+    if corpus_dir is None:
         return None
     try:
         return build_corpus(corpus_dir)
@@ -86,9 +96,8 @@ def export_command(args) -> int:
 
 def themes_command(args) -> int:
     """Each theme's document and clause counts and its top documents, to tune themes.toml."""
-    corpus_dir = Path(args.corpus)
-    if not corpus_dir.is_dir():
-        print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
+    corpus_dir = _corpus_folder(args)
+    if corpus_dir is None:
         return EXIT_USAGE
     try:
         taxonomy = tag.load_taxonomy(corpus_dir)
@@ -96,6 +105,24 @@ def themes_command(args) -> int:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
     print(tag.themes_report(build_corpus(corpus_dir).documents, taxonomy))
+    return 0
+
+
+def citations_command(args) -> int:
+    """The citation graph's summary (references found, resolved, by relation, validity, the
+    most cited titles not held), linked exactly as a build links it, as of today."""
+    corpus = _corpus(args)
+    if corpus is None:
+        return EXIT_USAGE
+    try:
+        _, graph, warnings = index.link(corpus, Path(args.corpus), date.today())
+    except ValueError as error:     # a broken validity.toml, named by its entry
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(summary_text(summarize(graph)))
+    for source, messages in warnings.items():
+        for message in messages:
+            print(f"warning: {source}: {message}", file=sys.stderr)
     return 0
 
 
@@ -162,6 +189,7 @@ COMMANDS = {
                lambda p: p.add_argument("--out", default="-", help="output file (default: stdout)")),
     "search": (search_command, "search the published index", _search_arguments),
     "themes": (themes_command, "show theme counts and top documents", None),
+    "citations": (citations_command, "summarise the links between documents and their validity", None),
     "relevance": (relevance_command, "recall@10 and MRR on the judged queries", None),
 }
 

@@ -112,3 +112,74 @@ def citation(doc: Document, clause: Clause) -> str:
     issuers = ", ".join(doc.issuers) or "佚名"
     title = f"{doc.title}: {doc.doc_number}" if doc.doc_number else doc.title
     return ". ".join(p for p in (issuers, f"{title} [S/OL]", doc.date, labels) if p)
+
+
+# --- references in clause text: links and highlights in one pass -------------------------------
+
+@dataclass(frozen=True)
+class LinkSpan:
+    """A reference to show in a clause text: text[start:end] links to `href`, or, with no href
+    (a document the collection does not hold), stays plain text carrying the hint."""
+    start: int
+    end: int
+    href: str | None
+    hint: str
+
+
+def linked_paragraphs(text: str, terms: list[str], links: list[LinkSpan]) -> list[str]:
+    """HTML of each non-empty paragraph ("\\n"-separated) of `text`: every piece escaped, query
+    matches in <mark> (found per paragraph, as `highlight` does), references as <a class="ref">
+    or <span class="ref-unresolved">. `links` hold offsets into the whole text; a link that
+    overlaps an earlier one is dropped, one crossing a paragraph break is cut at it."""
+    kept: list[LinkSpan] = []
+    for link in sorted(links, key=lambda l: (l.start, -l.end)):
+        if link.start < link.end and (not kept or link.start >= kept[-1].end):
+            kept.append(link)
+    out, lo = [], 0
+    for paragraph in text.split("\n"):
+        hi = lo + len(paragraph)
+        if paragraph:
+            inside = [(max(l.start, lo) - lo, min(l.end, hi) - lo, l) for l in kept
+                      if l.start < hi and l.end > lo]
+            out.append(_render_linked(paragraph, match_spans(paragraph, terms) if terms else [], inside))
+        lo = hi + 1
+    return out
+
+
+def _render_linked(text: str, marks: list[tuple[int, int]],
+                   links: list[tuple[int, int, LinkSpan]]) -> str:
+    """`text` cut at every mark and link boundary; <a>/<span> outside, <mark> inside, so a
+    match that crosses a link's edge becomes two marks and the markup stays well nested."""
+    cuts = sorted({0, len(text), *(p for s, e in marks for p in (s, e)),
+                   *(p for s, e, _ in links for p in (s, e))})
+    out: list[str] = []
+    open_link: LinkSpan | None = None
+    marked = False
+    for a, b in zip(cuts, cuts[1:]):
+        link = next((l for s, e, l in links if s <= a < e), None)
+        mark = any(s <= a < e for s, e in marks)
+        if link is not open_link or (marked and not mark):
+            if marked:
+                out.append("</mark>")
+                marked = False
+            if link is not open_link:
+                out.append(_link_close(open_link) + _link_open(link))
+                open_link = link
+        if mark and not marked:
+            out.append("<mark>")
+            marked = True
+        out.append(escape(text[a:b]))
+    out.append(("</mark>" if marked else "") + _link_close(open_link))
+    return "".join(out)
+
+
+def _link_open(link: LinkSpan | None) -> str:
+    if link is None:
+        return ""
+    if link.href is None:
+        return f'<span class="ref-unresolved" title="{escape(link.hint)}">'
+    return f'<a class="ref" href="{escape(link.href)}" title="{escape(link.hint)}">'
+
+
+def _link_close(link: LinkSpan | None) -> str:
+    return "" if link is None else ("</span>" if link.href is None else "</a>")

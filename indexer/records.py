@@ -118,6 +118,7 @@ class Document:
     themes: list[str] = field(default_factory=list)
     theme_terms: dict[str, list[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
+    validity: str = "未知"      # 时效性 as of the build (indexer.links.Status); the basis is in the citation graph
 
 
 @dataclass(kw_only=True)
@@ -142,6 +143,7 @@ class SearchRequest:
     years: list[int] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
     doc_types: list[str] = field(default_factory=list)
+    validities: list[str] = field(default_factory=list)     # 现行有效 / 已废止 / 已失效 / 尚未施行 / 未知
     date_from: str | None = None            # YYYY, YYYY-MM or YYYY-MM-DD
     date_to: str | None = None
     doc_id: str | None = None
@@ -166,6 +168,7 @@ class Hit:
     doc_type: str
     score: float
     doc_number: str = ""        # the document's 文号
+    validity: str = ""          # the document's 时效性 (现行有效 …), "" when the engine did not say
 
 
 @dataclass(kw_only=True)
@@ -181,7 +184,7 @@ class SearchResult:
     request: SearchRequest
     total: int
     hits: list[Hit]
-    facets: dict[str, list[FacetValue]]     # "issuer", "year", "theme", "type"
+    facets: dict[str, list[FacetValue]]     # "issuer", "year", "theme", "type", "validity"
     terms: list[str] = field(default_factory=list)      # normalised strings that matched, for highlighting
     expansions: list[str] = field(default_factory=list)  # synonyms the query was widened with
     partial: bool = False       # True when nothing matched all terms and best partial matches are shown

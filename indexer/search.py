@@ -27,6 +27,7 @@ from pathlib import Path
 from indexer import analysis, facets, params, present, query, store
 from indexer.backends import whoosh
 from indexer.backends.base import FilterSpec, MatchSpec, Ranked
+from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
 from indexer.records import Clause, Document, Hit, SearchRequest, SearchResult
 from indexer.version import IndexNotFound, IndexVersion, open_version
 
@@ -75,6 +76,20 @@ class Searcher:
     def clause(self, doc_id: str, clause_id: str) -> Clause | None:
         docnum = self.version.docnum(doc_id, clause_id)
         return None if docnum is None else self.version.clause_at(docnum)
+
+    # --- links between documents (indexer/links, read from the version) -------------------
+
+    def citations(self) -> CitationGraph:
+        return self.version.citations
+
+    def references(self, doc_id: str, clause_id: str | None = None) -> list[Reference]:
+        return self.version.references(doc_id, clause_id)
+
+    def cited_by(self, doc_id: str, clause_id: str | None = None) -> list[CitedBy]:
+        return self.version.cited_by(doc_id, clause_id)
+
+    def validity(self, doc_id: str) -> Validity:
+        return self.version.validity(doc_id)
 
     # --- search -----------------------------------------------------------------------------
 
@@ -148,7 +163,8 @@ class Searcher:
         return FilterSpec(
             issuers=frozenset(self.version.alias_table.canonical_issuer(i) for i in req.issuers),
             years=frozenset(req.years), themes=frozenset(req.themes),
-            doc_types=frozenset(req.doc_types), date_lo=lo, date_hi=hi, doc_id=doc_id)
+            doc_types=frozenset(req.doc_types), date_lo=lo, date_hi=hi, doc_id=doc_id,
+            validities=frozenset(req.validities))
 
     # --- hits -------------------------------------------------------------------------------
 
@@ -168,7 +184,8 @@ class Searcher:
             label=clause.label, heading=clause.heading, breadcrumb=v.breadcrumb(docnum),
             text=clause.text, snippet=present.snippet(source, terms, SNIPPET_WIDTH),
             date=document.date, issuers=list(document.issuers), themes=list(clause.themes),
-            doc_type=document.doc_type, score=float(score), doc_number=document.doc_number)
+            doc_type=document.doc_type, score=float(score), doc_number=document.doc_number,
+            validity=document.validity)
 
 
 def backend_opener(settings: str | None = None) -> Callable[[IndexVersion], object]:

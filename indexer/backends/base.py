@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 # Facet names (URL parameters) in display order; their counting rules are in indexer/facets.py.
-FACET_NAMES = ("issuer", "year", "theme", "type")
+FACET_NAMES = ("issuer", "year", "theme", "type", "validity")
 
 
 class BackendUnavailable(Exception):
@@ -47,11 +47,12 @@ class FilterSpec:
     date_lo: str | None = None          # YYYY-MM-DD: the document's date period must overlap
     date_hi: str | None = None          # [date_lo, date_hi]; undated documents are outside
     doc_id: str | None = None           # canonical document id
+    validities: frozenset[str] = frozenset()    # the document's 时效性 (Document.validity)
 
     @property
     def active(self) -> bool:
         return bool(self.issuers or self.years or self.themes or self.doc_types
-                    or self.date_lo or self.date_hi or self.doc_id)
+                    or self.date_lo or self.date_hi or self.doc_id or self.validities)
 
 
 @dataclass(kw_only=True)
