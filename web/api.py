@@ -3,18 +3,26 @@
     /api/search            the search page's results as JSON (same parameters)
     /api/search.csv        every result of that search as CSV
     /api/documents         all documents
-    /api/documents/<id>    one document with its clauses
+    /api/documents/<id>    one document with its clauses, references, cited_by and validity
+    /api/citations.csv     every reference of the corpus, one row each (UTF-8 with BOM)
+    /api/citations.graphml the citation graph for Gephi / networkx (documents → nodes,
+                           resolved references between documents → edges)
+    /api/citations/missing documents cited but not in the collection (the /citations/missing page)
 
 Shapes are the records' own (indexer/store.py), so a new field appears everywhere at once.
 """
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import asdict
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from indexer import facets, params, store
+from indexer.links import export
 from indexer.records import Document, Hit
+from web import links
 from web.engine import searcher
 from web.responses import csv_response
 from web.site import document_or_redirect
@@ -60,7 +68,27 @@ def document(doc_id: str):
     data["clauses"] = [
         {**clause, "url": url_for("site.clause", doc_id=doc.id, clause_id=clause["id"], _external=True)}
         for clause in store.document_to_dict(doc)["clauses"]]
-    return jsonify(data)
+    return jsonify({**data, **export.document_links_json(searcher().citations(), doc.id)})
+
+
+@bp.get("/citations.csv")
+def citations_csv():
+    s = searcher()
+    rows = csv.reader(io.StringIO(export.to_csv(s.citations(), s.documents())))
+    return csv_response(rows, "cesou-citations.csv")
+
+
+@bp.get("/citations.graphml")
+def citations_graphml():
+    s = searcher()
+    return Response(export.to_graphml(s.citations(), s.documents()),
+                    mimetype="application/graphml+xml",
+                    headers={"Content-Disposition": 'attachment; filename="cesou-citations.graphml"'})
+
+
+@bp.get("/citations/missing")
+def citations_missing():
+    return jsonify(missing=links.missing_json(searcher(), external=True))
 
 
 def hit_json(hit: Hit) -> dict:
@@ -69,8 +97,9 @@ def hit_json(hit: Hit) -> dict:
 
 
 def document_json(doc: Document) -> dict:
-    """A document's metadata (clauses left out, counted) and its page's URL."""
+    """A document's metadata (clauses left out, counted), its validity with the basis (the
+    record's status string becomes the contract's object) and its page's URL."""
     data = store.document_to_dict(doc)
     del data["clauses"]
-    return {**data, "clause_count": len(doc.clauses),
+    return {**data, "validity": links.validity_of(searcher(), doc.id), "clause_count": len(doc.clauses),
             "url": url_for("site.document", doc_id=doc.id, _external=True)}
