@@ -12,6 +12,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from indexer import facets, params, present
 from indexer.records import Document, QueryError, SearchRequest
+from web import links
 from web.engine import searcher
 from web.urls import same_query, search_url, year_bars
 
@@ -74,8 +75,9 @@ def document(doc_id: str):
     terms = _terms_for(q, doc.id)
     matched = {hit.clause_id for hit in searcher().iter_all(SearchRequest(q=q, doc_id=doc.id))
                } if terms else set()
+    links.use_document(searcher(), doc)
     return render_template("document.html", doc=doc, outline=present.outline(doc),
-                           q=q, terms=terms, matched=matched)
+                           q=q, terms=terms, matched=matched, links=links.page_links(searcher(), doc))
 
 
 @bp.get("/d/<doc_id>/<clause_id>")
@@ -87,8 +89,10 @@ def clause(doc_id: str, clause_id: str):
         abort(404, description=f"文件《{doc.title}》中没有编号为 {clause_id} 的条款")
     entry = outline[position]
     q = request.args.get("q", "").strip()
+    links.use_document(searcher(), doc)
     return render_template(
         "clause.html", doc=doc, entry=entry, q=q, terms=_terms_for(q, doc.id),
+        links=links.page_links(searcher(), doc, clause_id),
         previous=outline[position - 1] if position > 0 else None,
         next=outline[position + 1] if position + 1 < len(outline) else None,
         children=[e for e in outline if e.clause.parent == clause_id],
@@ -96,6 +100,12 @@ def clause(doc_id: str, clause_id: str):
         permalink=url_for("site.clause", doc_id=doc.id, clause_id=clause_id, _external=True),
         citation=present.citation(doc, entry.clause),
     )
+
+
+@bp.get("/citations/missing")
+def missing():
+    """Documents cited but not in the collection, most cited first: a to-do list for the corpus."""
+    return render_template("missing.html", missing=links.missing_json(searcher()))
 
 
 # --- shared by the views ------------------------------------------------------------------------
@@ -124,5 +134,5 @@ def _terms_for(q: str, doc_id: str) -> list[str]:
 
 
 def _has_filters(req: SearchRequest) -> bool:
-    return bool(req.issuers or req.years or req.themes or req.doc_types
+    return bool(req.issuers or req.years or req.themes or req.doc_types or req.validities
                 or req.date_from or req.date_to or req.doc_id)

@@ -12,6 +12,7 @@ from flask import Flask, request, url_for
 
 from indexer import facets, params, present
 from indexer.records import SearchRequest
+from web import links
 
 
 def query_string(pairs) -> str:
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.globals.update(
         search_url=search_url, toggle_url=toggle_url, is_selected=facets.is_selected,
-        facet_labels=facets.FACET_LABELS, highlight=present.highlight,
-        clause_title=present.clause_title)
+        facet_labels=facets.FACET_LABELS, facet_fields=facets.FACET_FIELDS, highlight=present.highlight,
+        clause_title=present.clause_title, clause_paragraphs=links.clause_paragraphs,
+        validity_class=links.validity_class)
     app.jinja_env.filters["short"] = short
