@@ -130,7 +130,8 @@ def citations_command(args) -> int:
 
 def search_command(args) -> int:
     req = SearchRequest(q=args.query, issuers=args.issuer, years=args.year, themes=args.theme,
-                        doc_types=args.doc_type, date_from=args.date_from, date_to=args.date_to,
+                        doc_types=args.doc_type, validities=args.validity,
+                        date_from=args.date_from, date_to=args.date_to,
                         doc_id=args.doc_id, sort=args.sort, page=args.page, per_page=args.per_page)
     try:
         params.validate(req)
@@ -172,6 +173,7 @@ def _search_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", action="append", type=int, default=[])
     p.add_argument("--theme", action="append", default=[])
     p.add_argument("--type", dest="doc_type", action="append", default=[])
+    p.add_argument("--validity", action="append", default=[], choices=params.VALIDITIES)
     p.add_argument("--from", dest="date_from")
     p.add_argument("--to", dest="date_to")
     p.add_argument("--doc", dest="doc_id")
