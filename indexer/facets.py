@@ -113,6 +113,7 @@ def year_of(document: Document) -> int | None:
 def document_passes(document: Document, filters: FilterSpec) -> bool:
     """Whether a document passes the document-level filters (all but themes)."""
     if (filters.doc_id and document.id != filters.doc_id) \
+            or (filters.doc_ids is not None and document.id not in filters.doc_ids) \
             or (filters.issuers and not filters.issuers & set(document.issuers)) \
             or (filters.years and year_of(document) not in filters.years) \
             or (filters.doc_types and document.doc_type not in filters.doc_types) \

@@ -1,11 +1,14 @@
 """Load: read every corpus file into a `SourceFile` (decoded text + metadata it states outright).
 
-Three kinds of file are read:
+Five kinds of file are read:
 * `.txt` — plain text, UTF-8 or any encoding charset-normalizer recognises (GB18030/GBK, Big5, UTF-16…);
 * `.md` / `.markdown` — optional YAML front matter with the document's metadata, body via
   markdown → HTML → text;
 * `.html` / `.htm` — a government web page: metadata table (发文机关, 成文日期, 发文字号 …), title,
-  and the text of the main content container.
+  page address, attachments, and the text of the content area (`formats.webpage`);
+* `.pdf` / `.docx` — read by `indexer.formats` in a child process with time and memory limits;
+  their text arrives one paragraph per line, like md/html. Other types get a message saying
+  how to convert them (`formats.unsupported`).
 
 The text of md/html files is one block element per line, with no blank lines between blocks, so
 that `clean` reads each block as one paragraph. Markup never survives: scripts, styles and
@@ -25,13 +28,22 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 from indexer.aliases import AliasTable, load_aliases
+from indexer.formats import FormatError, webpage
+from indexer.formats.safe import read_binary
+from indexer.formats.unsupported import unsupported
 from indexer.records import BuildWarning, DocumentMeta, SourceFile
 
-KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html"}
+KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
+         ".pdf": "pdf", ".docx": "docx"}
+BINARY_KINDS = {"pdf", "docx"}      # read by indexer.formats in a limited child process
 CONFIG_FOLDER = "config"
 # The largest seed file (a 17-document compilation) is 0.4 MB. A file fifty times that is not a
 # policy document but an accident, and parsing it in full would stall every rebuild.
 MAX_FILE_MB = float(os.environ.get("CESOU_MAX_FILE_MB", "10"))
+# PDF and Word files carry seals, scans and fonts: a 30-page 公文 PDF with an embedded font and
+# a seal image is 1–5 MB, a long one with figures 30 MB. Their text is bounded by the parser's
+# time and memory limits, not by the file size.
+MAX_BINARY_MB = float(os.environ.get("CESOU_MAX_BINARY_MB", "100"))
 
 
 class LoadError(Exception):
@@ -80,6 +92,7 @@ META_KEYS = {
     "date": "date", "成文日期": "date",
     "doc_type": "doc_type", "type": "doc_type", "文种": "doc_type", "公文种类": "doc_type",
     "themes": "themes", "theme": "themes", "主题分类": "themes", "主题": "themes",
+    "url": "source_url", "source_url": "source_url", "原文链接": "source_url", "原文地址": "source_url",
 }
 # Publication dates only stand in for the 成文日期 when a page has none.
 FALLBACK_DATE_KEYS = {"发布日期", "publish_date", "published"}
@@ -213,13 +226,16 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
     path = Path(path)
     kind = KINDS.get(path.suffix.lower())
     if kind is None:
-        raise LoadError(name, f"unsupported file type {path.suffix or '(none)'!r} "
-                        f"(supported: {', '.join(sorted(KINDS))})")
+        raise LoadError(name, unsupported(path.suffix, sorted(KINDS)))
     try:
         size_mb = path.stat().st_size / 2**20
-        if size_mb > MAX_FILE_MB:
-            raise LoadError(name, f"too large ({size_mb:.1f} MB; the limit is {MAX_FILE_MB:g} MB, "
-                            "set CESOU_MAX_FILE_MB to raise it)")
+        limit, setting = ((MAX_BINARY_MB, "CESOU_MAX_BINARY_MB") if kind in BINARY_KINDS
+                          else (MAX_FILE_MB, "CESOU_MAX_FILE_MB"))
+        if size_mb > limit:
+            raise LoadError(name, f"too large ({size_mb:.1f} MB; the limit is {limit:g} MB, "
+                            f"set {setting} to raise it)")
+        if kind in BINARY_KINDS:
+            return _load_binary(path, name, kind)
         data = path.read_bytes()
     except OSError as error:
         raise LoadError(name, f"cannot read ({error.strerror})") from None
@@ -230,6 +246,16 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
     if kind == "html":
         return _load_html(text, name, encoding, aliases)
     return SourceFile(name=name, kind=kind, encoding=encoding, text=text)
+
+
+def _load_binary(path: Path, name: str, kind: str) -> SourceFile:
+    try:
+        found = read_binary(path, kind)
+    except FormatError as error:
+        raise LoadError(name, str(error)) from None
+    meta = DocumentMeta(source_url=found.source_url)
+    return SourceFile(name=name, kind=kind, encoding="", text=found.text, meta=meta,
+                      warnings=found.warnings, artifacts=found.artifacts)
 
 
 FENCE = re.compile(r"\A---[ \t]*\n")
@@ -283,7 +309,6 @@ def _yaml_problem(error: yaml.YAMLError) -> str:
     return f"{problem} (front matter line {mark.line + 1})" if mark else problem
 
 
-CONTENT_HINT = re.compile(r"content|article|main|zhengwen|正文|text|zoom|trs_editor", re.IGNORECASE)
 TITLE_SUFFIX = re.compile(r"\s*[_|｜–—-]\s*[^_|｜–—-]*(?:网|门户|网站|政府|首页|portal|gov)[^_|｜]*$",
                           re.IGNORECASE)
 
@@ -291,6 +316,7 @@ TITLE_SUFFIX = re.compile(r"\s*[_|｜–—-]\s*[^_|｜–—-]*(?:网|门户|�
 def _load_html(text: str, name: str, encoding: str, aliases: AliasTable) -> SourceFile:
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    url = webpage.page_url(soup)
     _drop_furniture(soup)       # every web page has scripts: not worth a warning
     warnings: list[str] = []
     pairs, table = _metadata_table(soup)
@@ -298,13 +324,23 @@ def _load_html(text: str, name: str, encoding: str, aliases: AliasTable) -> Sour
     warnings.extend(f"metadata table: {problem}" for problem in problems)
     if table is not None:
         table.decompose()       # its cells are metadata, not body text
+    shown_title = meta.title         # printed on the page (table or <h1>), not only in <title>
     if not meta.title:
         heading = soup.find("h1")
-        title = heading.get_text(" ", strip=True) if heading else TITLE_SUFFIX.sub("", page_title)
+        shown_title = heading.get_text(" ", strip=True) if heading else None
+        title = shown_title or TITLE_SUFFIX.sub("", page_title)
         meta.title = title or None
-    body_text = html_text(_main_container(soup))
+    meta.source_url = meta.source_url or url
+    meta.attachments = webpage.attachments(soup, meta.source_url)
+    content = webpage.content_root(soup)
+    webpage.strip_chrome(content)
+    body_text = html_text(content)
     if not body_text:
         raise LoadError(name, "no body text")
+    if shown_title and re.sub(r"\s", "", shown_title) not in re.sub(r"\s", "", body_text):
+        # pages show the title above the text area: put it back where the text path has it,
+        # so that split reads the cover notice and the document it publishes as one
+        body_text = f"{shown_title}\n{body_text}"
     return SourceFile(name=name, kind="html", encoding=encoding, text=body_text, meta=meta,
                       warnings=warnings)
 
@@ -313,31 +349,23 @@ def _label(cell: Tag) -> str:
     return re.sub(r"[\s\u3000]+", "", cell.get_text()).rstrip("：:")
 
 
+LABEL_CELLS = ["td", "th", "dt", "dd"]    # a metadata table, or a <dl> of 发文机关 → 科技部
+
+
 def _metadata_table(soup: BeautifulSoup) -> tuple[list[tuple[str, str]], Tag | None]:
     """(label, value) pairs of the table whose cells are known labels, and that table."""
     labels = set(META_KEYS) | FALLBACK_DATE_KEYS
-    for table in soup.find_all("table"):
+    for table in soup.find_all(["table", "dl"]):
         pairs = []
-        for cell in table.find_all(CELLS):
+        for cell in table.find_all(LABEL_CELLS):
             label = _label(cell)
             if label in labels:
-                value = cell.find_next_sibling(CELLS)
+                value = cell.find_next_sibling(LABEL_CELLS)
                 if value is not None:
                     pairs.append((label, value.get_text(" ", strip=True)))
         if pairs:
             return pairs, table
     return [], None
-
-
-def _main_container(soup: BeautifulSoup) -> Tag:
-    """The element holding the document body: <article>/<main> or the biggest content-like block."""
-    candidates = soup.find_all(["article", "main"]) + [
-        tag for tag in soup.find_all(["div", "section", "td"])
-        if CONTENT_HINT.search(" ".join([tag.get("id", "")] + tag.get("class", [])))]
-    candidates = [tag for tag in candidates if tag.get_text(strip=True)]
-    if candidates:
-        return max(candidates, key=lambda tag: len(tag.get_text(strip=True)))
-    return soup.body or soup
 
 
 # --- the corpus ---------------------------------------------------------------------------------------

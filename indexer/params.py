@@ -26,6 +26,7 @@ from indexer.records import QueryError, SearchRequest
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
 SORTS = ("relevance", "date")
+GROUPS = ("", "document")           # group= : clauses (default) or one row per document
 MAX_SUGGESTIONS = 8
 VALIDITIES = tuple(status.value for status in Status)     # 现行有效 已废止 已失效 尚未施行 未知
 
@@ -60,6 +61,8 @@ def request_from_args(args: Mapping[str, list[str]]) -> SearchRequest:
         sort=single("sort") or "relevance",
         page=_integer("page", single("page"), 1),
         per_page=_integer("per_page", single("per_page"), SearchRequest.per_page),
+        within=_unique(values("within")),
+        group=single("group") or "",
     )
     validate(req)
     return req
@@ -67,11 +70,14 @@ def request_from_args(args: Mapping[str, list[str]]) -> SearchRequest:
 
 def validate(req: SearchRequest) -> None:
     """Raise QueryError, naming the parameter, when `req` breaks a limit."""
-    check_length(req.q)
+    for q in (req.q, *req.within):
+        check_length(q)
     _check_range("page", req.page, 1, MAX_PAGE)
     _check_range("per_page", req.per_page, 1, MAX_PER_PAGE)
     if req.sort not in SORTS:
         raise QueryError(f"参数 sort 只能是 {' 或 '.join(SORTS)}，收到 {req.sort!r}")
+    if req.group not in GROUPS:
+        raise QueryError(f"参数 group 只能是 document（按文件归并）或不填，收到 {req.group!r}")
     for name, value in (("from", req.date_from), ("to", req.date_to)):
         if value is not None:
             _padded_date(name, value)
@@ -89,8 +95,11 @@ def args_from_request(req: SearchRequest) -> list[tuple[str, str]]:
     for name, value in (("from", req.date_from), ("to", req.date_to), ("doc", req.doc_id)):
         if value:
             pairs.append((name, value))
+    pairs.extend(("within", w) for w in req.within)
     if req.sort != "relevance":
         pairs.append(("sort", req.sort))
+    if req.group:
+        pairs.append(("group", req.group))
     if req.per_page != SearchRequest.per_page:
         pairs.append(("per_page", str(req.per_page)))
     if req.page != 1:

@@ -106,6 +106,18 @@ def chinese_number(numeral: str) -> int:
     return total + digit
 
 
+def chinese_numeral(number: int) -> str:
+    """1 → 一, 10 → 十, 16 → 十六, 21 → 二十一, 105 → 一百零五, as 第十六条 prints them (< 1000)."""
+    digits = "零一二三四五六七八九"
+    hundreds, tens, ones = number // 100, number // 10 % 10, number % 10
+    out = f"{digits[hundreds]}百" if hundreds else ""
+    if tens:
+        out += ("" if tens == 1 and not hundreds else digits[tens]) + "十"
+    elif hundreds and ones:
+        out += "零"
+    return out + (digits[ones] if ones or not out else "")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Label:
     """A numbering label found at the start of a paragraph."""

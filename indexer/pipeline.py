@@ -75,7 +75,7 @@ def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,
     drafts = split(clean(source, aliases), source, aliases)
     if not drafts:
         warnings.append(BuildWarning(source=source.name, message="no text found: nothing to index"))
-    if len(drafts) > 1 and source.meta != DocumentMeta():
+    if len(drafts) > 1 and _states_metadata(source.meta):
         warnings.append(BuildWarning(
             source=source.name, message=f"stated metadata ignored: the file holds {len(drafts)} documents"))
     documents = []
@@ -86,7 +86,7 @@ def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,
                 source=source.name,
                 message=f"no recognisable structure (no title line, date, 文号 or numbered "
                         f"clauses): “{draft.title}” is indexed as one unstructured document"))
-        documents.append(_document(draft, clauses))
+        documents.append(_document(draft, clauses, source.meta))
     tag_documents(documents, taxonomy)
     if len(documents) == 1 and source.meta.themes:
         document = documents[0]
@@ -95,10 +95,18 @@ def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,
     return documents
 
 
-def _document(draft: DraftDocument, clauses: list[Clause]) -> Document:
+def _states_metadata(meta: DocumentMeta) -> bool:
+    """True when the source states metadata that overrides the parsed kind (not just where it
+    came from: a source address and attachments hold for every document of a file)."""
+    return any((meta.title, meta.doc_number, meta.issuers, meta.date, meta.doc_type, meta.themes))
+
+
+def _document(draft: DraftDocument, clauses: list[Clause], meta: DocumentMeta) -> Document:
+    """The Document of a draft; the file's source address and attachments go to each."""
     return Document(id="", title=draft.title, doc_number=draft.doc_number,
                     issuers=draft.issuers, date=draft.date, doc_type=draft.doc_type,
-                    source=draft.source, clauses=clauses)
+                    source=draft.source, clauses=clauses, source_url=meta.source_url or "",
+                    attachments=list(meta.attachments))
 
 
 def _describe(error: Exception) -> str:

@@ -48,17 +48,55 @@ def highlight(text: str, terms: list[str]) -> str:
 
 
 def snippet(text: str, terms: list[str], width: int = 120) -> str:
-    """About `width` characters of text around its first match, HTML-escaped, matches in <mark>
-    (the start of the text when nothing matches); … marks a cut."""
+    """About `width` characters of text around its matches, HTML-escaped, matches in <mark>
+    (the start of the text when nothing matches); … marks a cut. When the clause holds several
+    terms too far apart for one window, each term not yet shown gets a window of its own (at
+    most MAX_WINDOWS, each WINDOW_SHARE of `width`), so every matched term is seen."""
     spans = match_spans(text, terms) if terms else []
     if len(text) <= width:
-        lo, hi = 0, len(text)
-    else:
-        first = spans[0][0] if spans else 0
-        lo = max(0, min(first - width // 3, len(text) - width))
-        hi = lo + width
-    html = _render(text, spans, lo, hi)
-    return (ELLIPSIS if lo > 0 else "") + html + (ELLIPSIS if hi < len(text) else "")
+        return _render(text, spans, 0, len(text))
+    firsts = _first_match_of_each(text, terms)
+    windows = [_window(firsts[0] if firsts else 0, width, len(text))]
+    narrow = max(MIN_WINDOW, int(width * WINDOW_SHARE))
+    for position in firsts[1:]:
+        if not any(lo <= position < hi for lo, hi in windows) and len(windows) < MAX_WINDOWS:
+            if len(windows) == 1:
+                windows[0] = _window(firsts[0], narrow, len(text))
+            windows.append(_window(position, narrow, len(text)))
+    return _join_windows(text, spans, sorted(windows))
+
+
+MAX_WINDOWS = 3
+WINDOW_SHARE = 0.6      # of the snippet width, per window when there are several
+MIN_WINDOW = 40
+
+
+def _first_match_of_each(text: str, terms: list[str]) -> list[int]:
+    """Original offsets of the first match of each distinct term, in text order."""
+    normalized, offsets = normalize_with_offsets(text)
+    firsts = []
+    for term in dict.fromkeys(terms):
+        found = find_all(normalized, term)
+        if found:
+            firsts.append(offsets[found[0][0]])
+    return sorted(set(firsts))
+
+
+def _window(position: int, width: int, length: int) -> tuple[int, int]:
+    lo = max(0, min(position - width // 3, length - width))
+    return lo, min(length, lo + width)
+
+
+def _join_windows(text: str, spans: list[tuple[int, int]], windows: list[tuple[int, int]]) -> str:
+    merged: list[list[int]] = []
+    for lo, hi in windows:
+        if merged and lo <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], hi)
+        else:
+            merged.append([lo, hi])
+    parts = [_render(text, spans, lo, hi) for lo, hi in merged]
+    return (ELLIPSIS if merged[0][0] > 0 else "") + ELLIPSIS.join(parts) + \
+        (ELLIPSIS if merged[-1][1] < len(text) else "")
 
 
 # --- clause pages: where a clause sits in its document, and how to cite it --------------------

@@ -1,10 +1,15 @@
 """The query language researchers type, parsed into normalised terms.
 
-    基础研究 人才            both terms (AND)
-    "人工智能" / “…” / 「…」  exact string after normalisation, no synonym expansion
-    -军民融合                exclude clauses containing the term
-    双一流 OR 一流学科 (or |) either term
+    基础研究 人才                    both terms (AND; also 基础研究 AND 人才, 与, 并且)
+    "人工智能" / “…” / 「…」          exact string after normalisation, no synonym expansion
+    -军民融合, NOT 军民融合, 非/不含 军民融合   exclude clauses containing the term
+    双一流 OR 一流学科 (or, |, 或)      either term
+    标题:人工智能, 文号:国发〔2018〕4号, 机关:教育部, 正文:…, 牵头部门:…   a term in one field
     ( )  * and other search-engine syntax characters are tolerated and ignored.
+
+Operators are whole tokens, in any letter case, as in CNKI and pkulaw; 与 or 或 inside a word
+is text. A field prefix is a 2–6 character name and a colon; which names are fields (document
+fields, task-record fields) is the engine's to decide, and an unknown name is read as text.
 
 Every term is a string matched as a substring of normalised clause text (see analysis.py);
 unquoted terms are later widened with their synonyms. Nothing here raises except QueryError.
@@ -32,7 +37,16 @@ STOPWORDS = frozenset("""
 """.split())
 
 _QUOTES = {'"': '"', "“": "”", "「": "」", "”": "”"}
-_OR_WORDS = {"OR", "|", "｜"}
+# Operator words (compared case-folded): AND is the default between terms.
+OR_WORDS = frozenset({"or", "|", "｜", "或"})
+AND_WORDS = frozenset({"and", "与", "并且", "&", "＆"})
+NOT_WORDS = frozenset({"not", "非", "不含"})
+# 标题:…, 牵头部门：… — a field name, then the term (possibly quoted, possibly after a space).
+_FIELD = re.compile(r"^(?P<name>[\u4e00-\u9fff]{2,6})[:：](?P<value>.*)$")
+# Fallback words of a question shorter than this match inside unrelated words (元 in 亿元).
+MIN_FALLBACK_CHARS = 2
+# A bare number shorter than a year (16 of 第16条) matches inside dates and other numbers.
+MIN_FALLBACK_DIGITS = 4
 # Characters that are query syntax elsewhere; here they only decorate terms. Full-width
 # brackets stay: （一） is text.
 _SYNTAX = re.compile(r"[()*?？!！+＋~^:：\[\]{}]+")
@@ -44,6 +58,8 @@ class Term:
     text: str                  # normalised, as matched
     typed: str                 # as the user typed it (for messages)
     quoted: bool = False
+    field: str | None = None   # the field prefix typed (标题, 牵头部门 …), None for the clause
+    value: str = ""            # with a field: the normalised term after the prefix
 
 
 @dataclass
@@ -102,27 +118,48 @@ def parse(q: str) -> ParsedQuery:
     q = _clean(q or "").strip()
     check_length(q)
     parsed = ParsedQuery()
-    join_next = False
+    join_next = negate_next = False
+    field_name: str | None = None
     for text, quoted, negated in _raw_tokens(q):
-        if not quoted and text in _OR_WORDS:
-            join_next = bool(parsed.groups)
+        word = text.casefold()
+        if not quoted and word in OR_WORDS | AND_WORDS | NOT_WORDS:
+            join_next = word in OR_WORDS and bool(parsed.groups)
+            negate_next = word in NOT_WORDS
             continue
-        typed = text.strip() if quoted else _SYNTAX.sub("", text).lstrip("-－")
-        norm = normalize(typed)
-        if not norm or (not quoted and _PUNCT_ONLY.match(norm)):
+        prefix = None if quoted else _FIELD.match(text)
+        if prefix and not prefix["value"]:
+            field_name = prefix["name"]         # 标题: "…" — the term follows
             continue
-        term = Term(text=norm, typed=typed, quoted=quoted)
-        if negated:
+        term = _term(quoted, prefix["name"] if prefix else field_name,
+                     prefix["value"] if prefix else text)
+        field_name = None
+        if term is None:
+            continue
+        if negated or negate_next:
             parsed.excluded.append(term)
         elif join_next:
             parsed.groups[-1].append(term)
         else:
             parsed.groups.append([term])
-        join_next = False
+        join_next = negate_next = False
     count = sum(len(g) for g in parsed.groups) + len(parsed.excluded)
     if count > MAX_TERMS:
         raise QueryError(f"查询词过多：最多 {MAX_TERMS} 个，收到 {count} 个")
     return parsed
+
+
+def _term(quoted: bool, field_name: str | None, value: str) -> Term | None:
+    """One term, or None when nothing searchable is left of it (lone syntax, emoji). A field
+    term keeps, as its text, the prefix and value run together: what it means when the
+    engine does not know the field (意见：加强… typed as text)."""
+    typed = value.strip() if quoted else _SYNTAX.sub("", value).lstrip("-－")
+    norm = normalize(typed)
+    if not norm or (not quoted and _PUNCT_ONLY.match(norm)):
+        return None
+    if field_name is None:
+        return Term(text=norm, typed=typed, quoted=quoted)
+    return Term(text=normalize(field_name + typed), typed=f"{field_name}:{typed}", quoted=quoted,
+                field=field_name, value=norm)
 
 
 def check_length(q: str) -> None:
@@ -132,10 +169,18 @@ def check_length(q: str) -> None:
 
 def sentence_words(sentence: str) -> list[str]:
     """Content words of a query typed as a sentence: jieba words minus STOPWORDS and
-    punctuation, normalised, in order, without repeats."""
-    found: list[str] = []
-    for word in jieba.cut(sentence):
-        norm = normalize(word)
-        if norm and norm not in STOPWORDS and not _PUNCT_ONLY.match(norm) and norm not in found:
-            found.append(norm)
-    return found
+    punctuation, normalised, in order, without repeats. A run that is not a sentence — no
+    question or function word, fewer than two content words (元宇宙: 元 + 宇宙) — is one
+    unknown word, and searching a piece of it would answer another question: no words."""
+    pieces = [normalize(word) for word in jieba.cut(sentence)]
+    found = list(dict.fromkeys(p for p in pieces if _content_word(p)))
+    asked = any(p in STOPWORDS or _PUNCT_ONLY.match(p) for p in pieces if p)
+    return found if asked or len(found) >= 2 else []
+
+
+def _content_word(norm: str) -> bool:
+    """A word worth searching alone: not a question word, not punctuation, not one character
+    (元 of 元宇宙 is in 亿元), not a short bare number (16 of 第16条 is in 2016年)."""
+    return (len(norm) >= MIN_FALLBACK_CHARS and norm not in STOPWORDS
+            and not _PUNCT_ONLY.match(norm)
+            and not (norm.isdigit() and len(norm) < MIN_FALLBACK_DIGITS))

@@ -24,17 +24,27 @@ class DocumentMeta:
     date: str | None = None                # YYYY-MM-DD or YYYY-MM
     doc_type: str | None = None            # 意见 / 方案 / 规划 / 办法 / 纲要 / 通知 / 计划 …
     themes: list[str] | None = None
+    source_url: str | None = None          # where the file was downloaded from, when it says so
+    attachments: list[Attachment] = field(default_factory=list)   # files linked from a web page
+
+
+@dataclass
+class Attachment:
+    """A file a web page links to as part of the document (附件1.pdf …)."""
+    title: str
+    url: str
 
 
 @dataclass(kw_only=True)
 class SourceFile:
     """One corpus file, decoded to text with its physical lines kept."""
     name: str                   # path relative to the corpus folder, e.g. 科技教育政策文件汇编.txt
-    kind: str                   # "txt" | "md" | "html"
-    encoding: str               # as detected, e.g. utf-8, gb18030
+    kind: str                   # "txt" | "md" | "html" | "pdf" | "docx"
+    encoding: str               # as detected, e.g. utf-8, gb18030; "" for pdf/docx
     text: str                   # decoded text; for md/html the body text, one block per line
     meta: DocumentMeta = field(default_factory=DocumentMeta)
     warnings: list[str] = field(default_factory=list)   # problems that did not stop loading (bad front matter)
+    artifacts: list[str] = field(default_factory=list)  # text load dropped (PDF running headers, page numbers)
 
 
 # --- clean ----------------------------------------------------------------------------------
@@ -118,6 +128,8 @@ class Document:
     themes: list[str] = field(default_factory=list)
     theme_terms: dict[str, list[str]] = field(default_factory=dict)
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
+    source_url: str = ""        # the original's web address, when the file carried one
+    attachments: list[Attachment] = field(default_factory=list)
     validity: str = "未知"      # 时效性 as of the build (indexer.links.Status); the basis is in the citation graph
 
 
@@ -150,6 +162,13 @@ class SearchRequest:
     sort: str = "relevance"                 # "relevance" | "date"
     page: int = 1
     per_page: int = 20
+    within: list[str] = field(default_factory=list)     # 在结果中检索: more terms, ANDed
+    group: str = ""                         # "" (clauses) | "document" (one row per document)
+
+    @property
+    def full_query(self) -> str:
+        """The query with the searches-within-results added (each ANDed)."""
+        return " ".join(q for q in (self.q, *self.within) if q)
 
 
 @dataclass(kw_only=True)
@@ -190,6 +209,18 @@ class SearchResult:
     partial: bool = False       # True when nothing matched all terms and best partial matches are shown
     notice: str = ""            # message for the user about how the query was understood
     missing: list[str] = field(default_factory=list)    # backend parts that did not answer
+    document_total: int = 0     # distinct documents among all matches
+    documents: list[Document] = field(default_factory=list)  # known items the query names (文号, title)
+    groups: list[DocumentGroup] = field(default_factory=list)  # group=document: this page's documents
+
+
+@dataclass(kw_only=True)
+class DocumentGroup:
+    """One document of a search grouped by document: its matching clauses counted, the best
+    of them shown."""
+    document: Document
+    count: int
+    hits: list[Hit]
 
 
 class QueryError(ValueError):

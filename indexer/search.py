@@ -19,23 +19,32 @@ a rebuild published meanwhile never mixes two versions into one answer.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer import analysis, facets, params, present, query, store
+from indexer import analysis, facets, known, params, present, query, store
 from indexer.backends import whoosh
 from indexer.backends.base import FilterSpec, MatchSpec, Ranked
+from indexer.fields import FieldScope, apply_fields
 from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
-from indexer.records import Clause, Document, Hit, SearchRequest, SearchResult
+from indexer.patterns import chinese_numeral
+from indexer.records import (Clause, Document, DocumentGroup, Hit, QueryError, SearchRequest,
+                             SearchResult)
 from indexer.version import IndexNotFound, IndexVersion, open_version
 
 __all__ = ["Engine", "Searcher", "IndexNotFound"]
 
 SNIPPET_WIDTH = 120
+GROUP_HITS = 3          # clauses shown under each document when grouping by document
 QUESTION_NOTICE = "没有条款包含完整的“{typed}”，已按词语检索：{words}。"
 PARTIAL_NOTICE = "没有同时包含全部词语的条款，以下按包含词语的多少显示部分匹配。"
+DROPPED_NOTICE = "以下词语在任何条款中都没有出现，已略去：{terms}。"
+NOTHING_TO_SEARCH = "查询中没有可检索的词语：请输入汉字、字母或数字组成的检索词。"
+# 第16条 finds 第十六条: articles, chapters and the like are printed in Chinese numerals.
+ARABIC_ORDINAL = re.compile(r"第(\d{1,3})(?=[条章节款项编部])")
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,8 @@ class Plan:
     match: MatchSpec
     expansions: tuple[str, ...] = ()
     notice: str = ""
+    scope: FieldScope = FieldScope()
+    dropped: tuple[str, ...] = ()       # typed terms that match nowhere, left out
 
     @property
     def terms(self) -> list[str]:
@@ -95,21 +106,39 @@ class Searcher:
 
     def search(self, req: SearchRequest) -> SearchResult:
         params.validate(req)
-        plan = self.plan(req.q)
-        ranked = self.backend.search(plan.match, self.filters(req), sort=req.sort,
+        plan = self.plan(req.full_query)
+        filters = self.filters(req, plan.scope)
+        if req.group == "document":
+            return self._grouped(req, plan, filters)
+        ranked = self.backend.search(plan.match, filters, sort=req.sort,
                                      offset=(req.page - 1) * req.per_page, limit=req.per_page)
+        return self._result(req, plan, ranked, hits=self._hits(ranked, plan.terms))
+
+    def _grouped(self, req: SearchRequest, plan: Plan, filters: FilterSpec) -> SearchResult:
+        """One row per document, in the order of its best clause; pages count documents."""
+        ranked = self.backend.search(plan.match, filters, sort=req.sort, offset=0, limit=None)
+        by_document: dict[int, list[tuple[int, float]]] = {}
+        for docnum, score in zip(ranked.docnums, ranked.scores):
+            by_document.setdefault(self.version.doc_of[docnum], []).append((docnum, score))
+        start = (req.page - 1) * req.per_page
+        groups = [DocumentGroup(document=self.version.documents[d], count=len(found),
+                                hits=[self.hit(n, plan.terms, s) for n, s in found[:GROUP_HITS]])
+                  for d, found in list(by_document.items())[start:start + req.per_page]]
+        return self._result(req, plan, ranked, hits=[], groups=groups)
+
+    def _result(self, req: SearchRequest, plan: Plan, ranked: Ranked, **shown) -> SearchResult:
         return SearchResult(
-            request=req, total=ranked.total, hits=self._hits(ranked, plan.terms),
-            facets=facets.present(ranked.facets, req), terms=plan.terms,
-            expansions=list(plan.expansions), partial=plan.match.partial, notice=plan.notice,
-            missing=list(ranked.missing))
+            request=req, total=ranked.total, facets=facets.present(ranked.facets, req),
+            terms=plan.terms, expansions=list(plan.expansions), partial=plan.match.partial,
+            notice=plan.notice, missing=list(ranked.missing), document_total=ranked.documents,
+            documents=self.version.titles.lookup(req.q) if req.page == 1 else [], **shown)
 
     def iter_all(self, req: SearchRequest) -> Iterator[Hit]:
         """Every hit of a search in result order (pages ignored), for export."""
         params.validate(req)
-        plan = self.plan(req.q)
-        ranked = self.backend.search(plan.match, self.filters(req), sort=req.sort, offset=0,
-                                     limit=None, facets=False)
+        plan = self.plan(req.full_query)
+        ranked = self.backend.search(plan.match, self.filters(req, plan.scope), sort=req.sort,
+                                     offset=0, limit=None, facets=False)
         for docnum, score in zip(ranked.docnums, ranked.scores):
             yield self.hit(docnum, plan.terms, score)
 
@@ -123,7 +152,10 @@ class Searcher:
     # --- understanding a query --------------------------------------------------------------
 
     def plan(self, q: str) -> Plan:
-        parsed = query.parse(q)
+        number = known.canonical_doc_number(q)      # 国发 [2018] 4 号 is one term, not five
+        parsed, scope = apply_fields(query.parse(f'"{number}"' if number else q), self.version)
+        if q.strip() and not (parsed.groups or parsed.excluded or scope != FieldScope()):
+            raise QueryError(NOTHING_TO_SEARCH)
         expansions: list[str] = []
         groups = tuple(self._variants(g, expansions) for g in parsed.groups)
         excluded = self._variants(parsed.excluded, [])
@@ -135,11 +167,28 @@ class Searcher:
                 expansions, in_context = [], True
                 groups = tuple(self._variants([query.Term(w, w)], expansions) for w in words)
                 notice = QUESTION_NOTICE.format(typed=sentence.typed, words=" ".join(words))
+        groups, dropped = self._drop_unmatched(groups, parsed, in_context)
+        if dropped:
+            notice += DROPPED_NOTICE.format(terms="、".join(dropped))
         match = MatchSpec(groups=groups, excluded=excluded, in_context=in_context)
         if len(groups) > 1 and not self.backend.count(match):
-            match = MatchSpec(groups=groups, excluded=excluded, in_context=in_context, partial=True)
-            notice = f"{notice}{PARTIAL_NOTICE}"
-        return Plan(match=match, expansions=tuple(expansions), notice=notice)
+            match = replace(match, partial=True)
+            notice += PARTIAL_NOTICE
+        return Plan(match=match, expansions=tuple(expansions), notice=notice, scope=scope,
+                    dropped=dropped)
+
+    def _drop_unmatched(self, groups: tuple, parsed, in_context: bool) -> tuple[tuple, tuple]:
+        """With several terms, the ones no clause contains are left out (and named), so the
+        others still answer; a lone term that matches nothing stays, to find nothing."""
+        if len(groups) < 2:
+            return groups, ()
+        counts = [self.backend.count(MatchSpec(groups=(g,), in_context=in_context)) for g in groups]
+        if all(counts) or not any(counts):
+            return groups, ()
+        typed = [" 或 ".join(t.typed for t in g) for g in parsed.groups] if not in_context \
+            else [g[0] for g in groups]
+        kept = tuple(g for g, c in zip(groups, counts) if c)
+        return kept, tuple(t for t, c in zip(typed, counts) if not c)
 
     def _variants(self, group: list[query.Term], expansions: list[str]) -> tuple[str, ...]:
         """The normalised strings a group of terms matches: each unquoted term widened with its
@@ -147,6 +196,8 @@ class Searcher:
         found: list[str] = []
         for term in group:
             names = [term.typed] if term.quoted else self.version.alias_table.expand(term.text)
+            names += [ARABIC_ORDINAL.sub(lambda m: "第" + chinese_numeral(int(m[1])), n)
+                      for n in names if ARABIC_ORDINAL.search(n)]
             for name in names:
                 norm = analysis.normalize(name)
                 if norm and norm not in found:
@@ -155,8 +206,9 @@ class Searcher:
                         expansions.append(name)
         return tuple(found)
 
-    def filters(self, req: SearchRequest) -> FilterSpec:
-        """The request's filters in canonical names (issuer aliases, alias document ids)."""
+    def filters(self, req: SearchRequest, scope: FieldScope = FieldScope()) -> FilterSpec:
+        """The request's filters in canonical names (issuer aliases, alias document ids),
+        narrowed to what the query's field terms allow."""
         lo = facets.period(req.date_from)[0] if req.date_from else None
         hi = facets.period(req.date_to)[1] if req.date_to else None
         doc_id = (self.version.canonical(req.doc_id) or req.doc_id) if req.doc_id else None
@@ -164,7 +216,7 @@ class Searcher:
             issuers=frozenset(self.version.alias_table.canonical_issuer(i) for i in req.issuers),
             years=frozenset(req.years), themes=frozenset(req.themes),
             doc_types=frozenset(req.doc_types), date_lo=lo, date_hi=hi, doc_id=doc_id,
-            validities=frozenset(req.validities))
+            doc_ids=scope.doc_ids, docnums=scope.docnums, validities=frozenset(req.validities))
 
     # --- hits -------------------------------------------------------------------------------
 

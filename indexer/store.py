@@ -33,7 +33,7 @@ from pathlib import Path
 
 from indexer.links.model import (CitationGraph, CitedBy, Reference, Relation, Status,
                                  UnresolvedTitle, Validity)
-from indexer.records import Clause, Document, Hit
+from indexer.records import Attachment, Clause, Document, Hit
 
 FORMAT = 2     # bump when the version layout changes: older versions then count as missing
 MANIFEST = "manifest.json"
@@ -46,7 +46,7 @@ CONFIG = "config"
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.
 EXPORT_DOCUMENT_KEYS = ("id", "title", "doc_number", "issuers", "date", "doc_type", "themes",
-                        "source", "aliases")
+                        "source", "source_url", "attachments", "aliases")
 EXPORT_CLAUSE_KEYS = ("id", "label", "heading", "text", "parent", "fields")
 
 _CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))
@@ -65,7 +65,9 @@ def document_from_dict(data: dict) -> Document:
     so a store written by a newer build still opens."""
     clauses = [Clause(**{k: v for k, v in c.items() if k in _CLAUSE_FIELDS})
                for c in data["clauses"]]
-    return Document(**{k: v for k, v in data.items() if k in _DOCUMENT_FIELDS}, clauses=clauses)
+    known = {k: v for k, v in data.items() if k in _DOCUMENT_FIELDS}
+    known["attachments"] = [Attachment(**a) for a in known.get("attachments", [])]
+    return Document(**known, clauses=clauses)
 
 
 def export_dict(document: Document) -> dict:

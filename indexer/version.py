@@ -14,11 +14,12 @@ answers matching, counting and ranking.
 """
 from __future__ import annotations
 
+import functools
 from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer import aliases, analysis, present, store
+from indexer import aliases, analysis, known, present, store
 from indexer.backends import base
 from indexer.links.model import CitationGraph, CitedBy, Reference, Status, Validity
 from indexer.records import Clause, Document
@@ -45,10 +46,28 @@ class IndexVersion:
     citations: CitationGraph = field(default_factory=CitationGraph)
     backend: base.SearchBackend | None = None
     outlines: dict[int, list[present.OutlineEntry]] = field(default_factory=dict)  # filled on use
+    _task_fields: list[tuple[int, dict[str, str]]] | None = None
 
     @property
     def clause_count(self) -> int:
         return len(self.texts)
+
+    @functools.cached_property
+    def task_field_names(self) -> frozenset[str]:
+        """Every field name of the collection's task records (牵头部门, 时间期限 …)."""
+        return frozenset(name for _, fields in self.task_fields() for name in fields)
+
+    @functools.cached_property
+    def titles(self) -> known.TitleIndex:
+        """文号 and title keys for known-item lookup."""
+        return known.TitleIndex(self.documents, self.alias_table)
+
+    def task_fields(self) -> list[tuple[int, dict[str, str]]]:
+        """(docnum, fields) of every clause that has fields: few, so scanned per query."""
+        if self._task_fields is None:
+            self._task_fields = [(n, self.clause_at(n).fields) for n in range(self.clause_count)
+                                 if self.clause_at(n).fields]
+        return self._task_fields
 
     def canonical(self, doc_id: str) -> str | None:
         """The canonical id for a canonical or alias document id; None when unknown."""

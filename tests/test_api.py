@@ -15,13 +15,15 @@ from web.responses import SECURITY_HEADERS
 from site_server import build_hostile_index
 
 # The exact JSON shapes (README "JSON and CSV API"): a key added or lost fails here.
-SEARCH_KEYS = {"query", "total", "page", "per_page", "hits", "facets", "notice", "partial",
-               "expansions"}
+SEARCH_KEYS = {"query", "total", "document_total", "page", "per_page", "documents", "hits",
+               "groups", "facets", "notice", "partial", "expansions"}
+CARD_KEYS = {"id", "title", "doc_number", "issuers", "date", "url"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
             "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number",
             "validity"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
-DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source", "themes",
+DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source",
+                 "source_url", "attachments", "themes",
                  "theme_terms", "aliases", "validity", "clause_count", "url"}
 # issue 14: /api/documents/<id> adds these; `validity` is this object in the list too.
 LINK_KEYS = {"references", "cited_by"}

@@ -41,7 +41,7 @@ def test_big5_is_detected():
     ("binary.txt", "not text"),
     ("empty.txt", "empty file"),
     ("blank.txt", "no text"),
-    ("unsupported.pdf", "unsupported file type '.pdf'"),
+    ("unsupported.epub", "不支持的文件类型 .epub"),
 ])
 def test_unreadable_files_raise_a_load_error_naming_file_and_problem(name, problem):
     with pytest.raises(LoadError) as error:
@@ -193,7 +193,7 @@ def test_real_corpus_loads_every_file_without_warnings(corpus_dir):
 
 
 def test_corpus_walk_reports_bad_files_and_loads_the_rest(tmp_path):
-    for name in ("gbk.txt", "binary.txt", "invalid_front_matter.md", "unsupported.pdf"):
+    for name in ("gbk.txt", "binary.txt", "invalid_front_matter.md", "unsupported.epub"):
         shutil.copy(FIXTURES / name, tmp_path / name)
     (tmp_path / "sub").mkdir()
     shutil.copy(FIXTURES / "policy_page.html", tmp_path / "sub" / "page.html")
@@ -205,10 +205,10 @@ def test_corpus_walk_reports_bad_files_and_loads_the_rest(tmp_path):
 
     assert [s.name for s in sources] == ["gbk.txt", "invalid_front_matter.md", "sub/page.html"]
     by_file = {w.source: w.message for w in warnings}
-    assert set(by_file) == {"binary.txt", "invalid_front_matter.md", "unsupported.pdf"}
+    assert set(by_file) == {"binary.txt", "invalid_front_matter.md", "unsupported.epub"}
     assert by_file["binary.txt"].startswith("skipped: not text")
     assert "invalid front matter" in by_file["invalid_front_matter.md"]
-    assert "unsupported file type" in by_file["unsupported.pdf"]
+    assert "不支持的文件类型" in by_file["unsupported.epub"]
 
 
 def test_missing_corpus_folder_is_a_load_error(tmp_path):

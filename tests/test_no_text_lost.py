@@ -118,3 +118,56 @@ def test_artifact_check_catches(line):
 def test_order_check_catches_a_swap():
     assert is_subsequence("甲乙丙", "甲x乙y丙")
     assert not is_subsequence("乙甲", "甲乙")
+
+
+# --- PDF and DOCX: every ideograph the file holds as text lands in a clause, a metadata
+# paragraph, or an artifact (running headers and page numbers dropped by load, what clean drops)
+
+def _pdf_glyphs(path) -> str:
+    import pdfplumber
+    with pdfplumber.open(path) as pdf:
+        return "".join(char["text"] for page in pdf.pages for char in page.chars)
+
+
+def _docx_body_text(path) -> str:
+    """Every w:t of the body part, text boxes once (their VML fallback copy left out);
+    headers and footers are other parts: not the document's text."""
+    import zipfile
+
+    from lxml import etree
+    root = etree.fromstring(zipfile.ZipFile(path).read("word/document.xml"))
+    fallback = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+    w_t = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"
+    return "".join(node.text or "" for node in root.iter(w_t)
+                   if not any(parent.tag == fallback for parent in node.iterancestors()))
+
+
+@pytest.fixture(scope="module")
+def binary_files(tmp_path_factory):
+    from formats_fixtures import make_docx, make_pdf
+    folder = tmp_path_factory.mktemp("binary")
+    return [(make_pdf(folder / "dash.pdf"), _pdf_glyphs),
+            (make_pdf(folder / "page.pdf", number_form="page"), _pdf_glyphs),
+            (make_docx(folder / "plain.docx"), _docx_body_text),
+            (make_docx(folder / "box.docx", text_box_letterhead=True), _docx_body_text)]
+
+
+def test_every_character_of_a_pdf_or_docx_lands_in_a_clause_or_an_artifact(binary_files):
+    from indexer.load import load_file
+    aliases = load_aliases()
+    for path, raw_text in binary_files:
+        source = load_file(path, path.name, aliases)
+        cleaned = clean(source, aliases)
+        kept = Counter()
+        for draft in split(cleaned, source, aliases):
+            kept += Counter(ideographs(clause_text(build_clauses(draft))))
+            kept += Counter(ideographs("".join(p.text for p in draft.consumed)))
+        dropped = Counter(ideographs("".join(cleaned.artifacts + source.artifacts)))
+        raw = Counter(ideographs(raw_text(path)))
+        if path.suffix == ".docx":  # the extracted text adds the labels Word's numbering shows
+            assert not raw - Counter(ideographs(source.text)), f"{path.name}: text lost in load"
+            assert set(Counter(ideographs(source.text)) - raw) <= set("第章条一二三四五六七八九十")
+            raw = Counter(ideographs(source.text))
+        assert kept + dropped == raw, (
+            f"{path.name}: lost {dict(raw - kept - dropped)}, invented {dict(kept + dropped - raw)}")
+        assert sum(raw.values()) > 500

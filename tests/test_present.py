@@ -38,3 +38,18 @@ def test_snippet_is_a_window_around_the_first_match():
 def test_snippet_without_match_starts_at_the_beginning():
     assert snippet("短文本", ["无"], width=120) == "短文本"
     assert snippet("长" * 200, [], width=10) == "长" * 10 + "…"
+
+
+def test_snippet_shows_every_matched_term_in_windows_of_its_own():
+    """Two terms 400 characters apart: one window each, joined by …, both marked."""
+    text = "甲" * 300 + "基础研究" + "乙" * 400 + "人才评价" + "丙" * 300
+    out = snippet(text, ["基础研究", "人才评价"], width=120)
+    assert "<mark>基础研究</mark>" in out and "<mark>人才评价</mark>" in out
+    assert out.count("…") == 3
+    assert len(out.replace("<mark>", "").replace("</mark>", "")) <= 2 * 120
+
+
+def test_snippet_keeps_one_window_when_the_terms_are_close():
+    text = "甲" * 300 + "基础研究和人才评价" + "乙" * 300
+    out = snippet(text, ["基础研究", "人才评价"], width=120)
+    assert out.count("…") == 2 and "<mark>人才评价</mark>" in out

@@ -83,3 +83,42 @@ def test_any_text_parses_or_raises_query_error(q):
 
 def test_full_width_brackets_are_text():
     assert texts(parse("（一）")) == ([["(一)"]], [])
+
+
+# --- operators, fields and fallback words (issue 11) --------------------------------------------
+
+@pytest.mark.parametrize("q, expected", [
+    ("基础研究 AND 人才", ([["基础研究"], ["人才"]], [])),
+    ("基础研究 and 人才", ([["基础研究"], ["人才"]], [])),
+    ("基础研究 与 人才", ([["基础研究"], ["人才"]], [])),
+    ("基础研究 并且 人才", ([["基础研究"], ["人才"]], [])),
+    ("双一流 or 一流学科", ([["双一流", "一流学科"]], [])),
+    ("双一流 Or 一流学科", ([["双一流", "一流学科"]], [])),
+    ("双一流 或 一流学科", ([["双一流", "一流学科"]], [])),
+    ("科技 NOT 军民融合", ([["科技"]], ["军民融合"])),
+    ("科技 not 军民融合", ([["科技"]], ["军民融合"])),
+    ("科技 非 军民融合", ([["科技"]], ["军民融合"])),
+    ("科技 不含 军民融合", ([["科技"]], ["军民融合"])),
+    ("产学研与产教融合", ([["产学研与产教融合"]], [])),        # 与 inside a word is text
+    ("国家或地方", ([["国家或地方"]], [])),
+])
+def test_operators_in_any_case_and_in_chinese(q, expected):
+    assert texts(parse(q)) == expected
+
+
+@pytest.mark.parametrize("q, field, value", [
+    ("标题:人工智能", "标题", "人工智能"), ("标题：人工智能", "标题", "人工智能"),
+    ('标题:"人工 智能"', "标题", "人工智能"), ("文号:国发〔2018〕4号", "文号", "国发〔2018〕4号"),
+    ("牵头部门:科技促进发展局", "牵头部门", "科技促进发展局"), ("机关: 教育部", "机关", "教育部"),
+])
+def test_field_prefixes(q, field, value):
+    term = parse(q).groups[0][0]
+    assert (term.field, term.value) == (field, value)
+    assert term.text == field + value.replace(" ", "")      # read as text if no such field
+
+
+@pytest.mark.parametrize("sentence, words", [
+    ("元宇宙", []), ("第16条", []), ("2035年远景目标", ["2035", "远景", "目标"]),
+])
+def test_fallback_words_are_never_single_characters_or_short_numbers(sentence, words):
+    assert set(sentence_words(sentence)) <= set(words)

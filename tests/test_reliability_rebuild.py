@@ -70,7 +70,7 @@ class Clients:
                     self.failures.append(f"{path}: {problem}")
                 if "total" in data:
                     self.totals.append(data["total"])
-                if "documents" in data:
+                if "documents" in data and "hits" not in data:     # the document list
                     self.document_counts.append(len(data["documents"]))
 
     def seen(self) -> int:

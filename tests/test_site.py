@@ -137,12 +137,21 @@ def test_zero_results_offer_a_synonym(client):
 
 
 def test_partial_matches_are_shown_with_the_engines_notice(client, api):
-    """Nothing holds both words: the page shows the best partial matches and says so."""
-    q = quote("基础研究 xyzzyplugh")
-    notice = api(f"/api/search?q={q}")["notice"]
+    """Each word is in some clause but none holds all: the page shows the best partial
+    matches and says so."""
+    q = quote("量子 经费 校园")
+    data = api(f"/api/search?q={q}")
     soup = page(client, f"/?q={q}")
-    assert notice and notice in soup.get_text()
+    assert data["partial"] and data["notice"] and data["notice"] in soup.get_text()
     assert soup.select("article.hit") and "部分匹配" in soup.select_one(".count").get_text()
+
+
+def test_a_word_found_nowhere_is_left_out_and_named(client, api):
+    """基础研究 xyzzyplugh: the unknown word is dropped, named in the notice, and the page
+    shows the clauses with 基础研究 (not a partial match)."""
+    data = api(f"/api/search?q={quote('基础研究 xyzzyplugh')}")
+    assert not data["partial"] and "xyzzyplugh" in data["notice"] and "略去" in data["notice"]
+    assert data["total"] == api(f"/api/search?q={quote('基础研究')}")["total"]
 
 
 def test_search_alias_url_redirects_to_the_canonical_page(client):

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import json
-
 from datetime import date
 
 from citations_fixtures import FIXTURE_ALIASES, fixture_documents
 from indexer import store
 from indexer.links import CitationGraph, link_corpus
-from indexer.records import Clause, Document, Hit
+from indexer.records import Attachment, Clause, Document, Hit
 
 
 def sample_document() -> Document:
@@ -20,6 +19,8 @@ def sample_document() -> Document:
                         kind="item", fields={"牵头部门": "科技部"}, themes=["基础研究"],
                         theme_terms={"基础研究": ["基础研究"]})],
         themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"],
+        source_url="https://www.gov.cn/zhengce/content/2018-01/31/content_5262539.htm",
+        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")],
         validity="已废止")
 
 

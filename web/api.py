@@ -21,7 +21,7 @@ from flask import Blueprint, Response, jsonify, request, url_for
 
 from indexer import facets, params, store
 from indexer.links import export
-from indexer.records import Document, Hit
+from indexer.records import Document, DocumentGroup, Hit
 from web import links
 from web.engine import searcher
 from web.responses import csv_response
@@ -40,8 +40,11 @@ def search():
     result = searcher().search(req)
     shown = facets.with_urls(result.facets, req, lambda r: search_url(r, "api.search"))
     return jsonify(
-        query=req.q, total=result.total, page=req.page, per_page=req.per_page,
+        query=req.q, total=result.total, document_total=result.document_total,
+        page=req.page, per_page=req.per_page,
+        documents=[card_json(d) for d in result.documents],
         hits=[hit_json(hit) for hit in result.hits],
+        groups=[group_json(g) for g in result.groups],
         facets={name: [asdict(v) for v in values] for name, values in shown.items()},
         notice=result.notice, partial=result.partial or bool(result.missing),
         expansions=result.expansions,
@@ -94,6 +97,19 @@ def citations_missing():
 def hit_json(hit: Hit) -> dict:
     return store.hit_to_dict(
         hit, url_for("site.clause", doc_id=hit.doc_id, clause_id=hit.clause_id, _external=True))
+
+
+def card_json(doc: Document) -> dict:
+    """A document named by the query (文号, title): what its card shows."""
+    return {"id": doc.id, "title": doc.title, "doc_number": doc.doc_number, "issuers": doc.issuers,
+            "date": doc.date, "url": url_for("site.document", doc_id=doc.id, _external=True)}
+
+
+def group_json(group: DocumentGroup) -> dict:
+    """One row of a search grouped by document: the document, its matching clause count, its
+    best clauses."""
+    return {**card_json(group.document), "clauses": group.count,
+            "hits": [hit_json(hit) for hit in group.hits]}
 
 
 def document_json(doc: Document) -> dict:

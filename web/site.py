@@ -33,7 +33,8 @@ def search():
     return render_template(
         "search.html", req=req, result=result, error=None,
         scope=s.document(req.doc_id) if req.doc_id else None,
-        pages=max(1, math.ceil(result.total / req.per_page)),
+        pages=max(1, math.ceil((result.document_total if req.group else result.total) / req.per_page)),
+        within_args=params.args_from_request(replace(req, page=1)),
         year_bars=year_bars(result.facets.get("year", [])),
         suggestions=[] if result.hits else params.suggestions(req, s.alias_table()),
         csv_url=search_url(replace(req, page=1), "api.search_csv"),

@@ -22,7 +22,11 @@ from typing import Protocol
 FACET_NAMES = ("issuer", "year", "theme", "type", "validity")
 
 
-class BackendUnavailable(Exception):
+class BackendError(Exception):
+    """The backend refused an answer (never expected: every query is compiled); a 503."""
+
+
+class BackendUnavailable(BackendError):
     """The backend cannot answer at all (a server down, a timeout): the site says 503."""
 
 
@@ -47,18 +51,22 @@ class FilterSpec:
     date_lo: str | None = None          # YYYY-MM-DD: the document's date period must overlap
     date_hi: str | None = None          # [date_lo, date_hi]; undated documents are outside
     doc_id: str | None = None           # canonical document id
+    doc_ids: frozenset[str] | None = None     # only these documents (field search: 标题, 机关 …)
+    docnums: frozenset[int] | None = None     # only these clauses (task-record fields)
     validities: frozenset[str] = frozenset()    # the document's 时效性 (Document.validity)
 
     @property
     def active(self) -> bool:
         return bool(self.issuers or self.years or self.themes or self.doc_types
-                    or self.date_lo or self.date_hi or self.doc_id or self.validities)
+                    or self.date_lo or self.date_hi or self.doc_id or self.validities
+                    or self.doc_ids is not None or self.docnums is not None)
 
 
 @dataclass(kw_only=True)
 class Ranked:
     """One page of a search, with the counts over all its matches."""
     total: int                          # exact number of matching clauses
+    documents: int = 0                  # exact number of distinct documents among them
     docnums: list[int]                  # the requested slice, in result order
     scores: list[float]
     facets: dict[str, dict[str, int]] = field(default_factory=dict)   # facet → value → clauses

@@ -201,7 +201,7 @@ class WhooshBackend:
                 numbers = [n for n, c in zip(numbers, document.clauses)
                            if filters.themes & set(c.themes)]
             allowed.update(numbers)
-        return allowed
+        return allowed if filters.docnums is None else allowed & filters.docnums
 
     def _allowed(self, match: MatchSpec, filters: FilterSpec | None) -> tuple[set[int], list[set[int]]]:
         groups = self._group_sets(match)
@@ -234,7 +234,8 @@ class WhooshBackend:
                 mean_length=self.mean_length, matches=self.matches,
                 field_scores=self._term_scores, bare=self._bare, groups_found=found)
             page = ranked[offset:end]
-        return Ranked(total=len(allowed), docnums=page, scores=[scores.get(n, 0.0) for n in page],
+        doc_of = self.v.doc_of
+        return Ranked(total=len(allowed), documents=len({doc_of[n] for n in allowed}), docnums=page, scores=[scores.get(n, 0.0) for n in page],
                       facets=self._facets(allowed) if facets else {})
 
     def _facets(self, allowed: set[int]) -> dict[str, dict[str, int]]:

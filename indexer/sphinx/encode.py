@@ -1,0 +1,237 @@
+"""Clause text as hex tokens, and MatchSpec/FilterSpec compiled to SphinxQL.
+
+Rules, and the measurements behind them (../shared/notes/scale-out.md, Sphinx 2.2.11 here):
+
+- **Sphinx never tokenises our text.** Every character of the normalised text becomes one token,
+  its code point in hex (人 → `4eba`). Sphinx's own CJK/ngram settings got 39–155 of 211
+  substring counts right (Latin runs stay whole, punctuation separates); hex tokens got 211/211,
+  and 70/70 at 500k clauses (§1).
+- **Fields** (one clause = label + heading + text, normalised as in indexer/analysis.py):
+  `body` = the sentinel `zz` + one token per character; `body2` = overlapping bigrams
+  (`4ebax5de5`); `heading` = bigrams of label + heading (ranking only, via MAYBE);
+  `context` / `context1` = bigrams / characters of the document title and ancestor headings
+  (question mode); `marks` = the group markers (partial mode, below).
+- **A term is a phrase.** One character → `@body "c"`; n characters → `@body2 "b1 … b(n-1)"`.
+  Consecutive positions of the bigrams ⇔ the term is a substring of the clause: an exact
+  count whatever jieba or Sphinx would make of it (§1: AND/NOT/OR 12/12, phrases 10–1000 chars).
+- **Latin word edges.** analysis.find_all does not let a term that starts (ends) with a letter
+  continue a longer Latin word (`ai` never matches `said`). A letter's token carries `g` when
+  no letter precedes it and `h` when none follows, in the text and in the term alike, so `ai`
+  is `61g 69h` and cannot match the `61 69` inside `said`. Inside a term the flags follow from
+  the term itself; at its edges they are exactly the rule.
+- **User text never reaches MATCH** except as these tokens: a compiled MATCH only holds
+  `[0-9a-z "@()|-]` (hex, flags, field names) and MAYBE (checked before sending, `_SAFE_MATCH`). Raw characters would
+  need escaping (bare `" ( ) / ~` are syntax errors, `! - |` silently become operators, §2).
+  The SQL literal is escaped by PyMySQL's parameter binding; filter values go through `int()`.
+- **Pure NOT** is `query is non-computable` in 2.2.11; every clause holds `zz`, so
+  `(@body zz) -(…)` is the exact complement (§1). No groups at all: `@body zz`.
+- **Partial mode** (OR of the groups, ordered by the number of groups matched): group i is
+  compiled as `((group) (@marks zzI))`. Every clause holds every marker, but a marker's hit is
+  only emitted when its group matched, so the ranker's `word_count` over the `marks` field
+  (weight MARKS_WEIGHT, told apart by `user_weight`) is the number of groups matched; the
+  ranker puts it above the BM25 part (GROUP_STEP), so one ORDER BY WEIGHT() gives "most groups,
+  then score" over all matches, exactly, at any corpus size (no per-group id lists). A marker's IDF is log(N/N) = 0, so it adds
+  nothing to BM25. Groups beyond MAX_MARKS share the last marker (counted once).
+- **Ranking**: `sum(bm25a(k1,b)*user_weight)*1000` with `idf='plain,tfidf_unnormalized'` and
+  `global_idf=1`: Spearman ρ = 1.00 against a Python BM25 for 6 of 6 terms, where the default
+  IDF inverted 科技创新 (ρ = −0.99) (§6); b is 0.4, not 0.75 (see BM25_B). Heading boost without changing matches:
+  `(query) MAYBE (@heading "…")` with the heading field weighted ×3 (total unchanged, 36503 =
+  36503, §6).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.backends.base import FilterSpec, MatchSpec
+
+SENTINEL = "zz"
+# Markers of partial mode; query.MAX_TERMS is 12 and a question rarely has more content words.
+MAX_MARKS = 16
+MARKS = tuple(f"zz{i}" for i in range(MAX_MARKS))
+_LETTER = re.compile(r"[a-z]")
+
+# Field weights (integers: Sphinx takes no fractions). Body fields 2, heading 6 (×3 as in the
+# Whoosh engine, HEADING_BOOST), context 1 (×0.5, CONTEXT_BOOST); markers are told apart by
+# their weight.
+FIELD_WEIGHTS = {"body": 2, "body2": 2, "heading": 6, "context": 1, "context1": 1, "marks": 7}
+MARKS_WEIGHT = FIELD_WEIGHTS["marks"]
+# The ranker: the number of matched groups (partial mode) × GROUP_STEP, plus the BM25 part
+# (bm25a × field weight × 1000, summed over the matched fields) capped below GROUP_STEP, so the
+# group count always comes first; 16 groups × 10^8 still fits WEIGHT()'s signed 32 bits.
+# bm25a is not bounded by 1 (a long phrase has many bigram keywords, each adding its IDF), hence
+# the cap rather than a bound assumed.
+GROUP_STEP = 100_000_000
+SCORE_SCALE = 1000
+# k1 as Whoosh; b = 0.4 from a sweep on the judged set (tests/relevance_queries.toml, 2 shards,
+# global IDF): recall@10 / MRR 0.941/0.962 at b=0.1, 0.950–0.954/0.983–0.987 for 0.2–0.5,
+# 0.947/0.937 at 0.75 (Whoosh: 0.960/0.974). Field weights barely moved it: bm25a is one
+# document-level score, the weights only scale it by which fields matched. bm25f was worse
+# (0.91/0.86–0.88), adding lcs too (0.947/0.924).
+BM25_K1, BM25_B = 1.2, 0.4
+_BM25 = (f"sum(if(user_weight=={MARKS_WEIGHT}, 0, bm25a({BM25_K1},{BM25_B})*user_weight))"
+         f"*{SCORE_SCALE}")
+RANKER = (f"expr('sum(if(user_weight=={MARKS_WEIGHT}, word_count, 0))*{GROUP_STEP} + "
+          f"if({_BM25} > {GROUP_STEP - 1}, {GROUP_STEP - 1}, {_BM25})')")
+IDF = "plain,tfidf_unnormalized"
+_SAFE_MATCH = re.compile(r'[0-9a-z "@()|\-]*(?: MAYBE [0-9a-z "@()|\-]*)*')
+
+
+# --- encoding ------------------------------------------------------------------------------
+
+def char_codes(text: str) -> list[str]:
+    """One token per character of normalised text: its hex code point, a letter with `g` when
+    no letter precedes it and `h` when none follows (see the module docstring)."""
+    codes = []
+    last = len(text) - 1
+    for i, char in enumerate(text):
+        code = format(ord(char), "x")
+        if _LETTER.match(char):
+            if i == 0 or not _LETTER.match(text[i - 1]):
+                code += "g"
+            if i == last or not _LETTER.match(text[i + 1]):
+                code += "h"
+        codes.append(code)
+    return codes
+
+
+def bigram_tokens(codes: list[str]) -> list[str]:
+    return [f"{a}x{b}" for a, b in zip(codes, codes[1:])]
+
+
+@dataclass(frozen=True)
+class ClauseFields:
+    heading: str
+    body: str
+    body2: str
+    context: str
+    context1: str
+    marks: str
+
+
+def clause_fields(text: str, heading: str, context: str) -> ClauseFields:
+    """The full-text fields of one clause from its normalised text, heading and context."""
+    codes = char_codes(text)
+    context_codes = char_codes(context)
+    return ClauseFields(
+        heading=" ".join(bigram_tokens(char_codes(heading))),
+        body=" ".join([SENTINEL, *codes]),
+        body2=" ".join(bigram_tokens(codes)),
+        context=" ".join(bigram_tokens(context_codes)),
+        context1=" ".join(context_codes),
+        marks=" ".join(MARKS))
+
+
+# --- MATCH ---------------------------------------------------------------------------------
+
+def phrase(term: str, unigram_field: str, bigram_field: str) -> str:
+    """A normalised string as a Sphinx phrase that matches exactly where it is a substring."""
+    codes = char_codes(term)
+    if len(codes) == 1:
+        return f'(@{unigram_field} "{codes[0]}")'
+    return f'(@{bigram_field} "{" ".join(bigram_tokens(codes))}")'
+
+
+def _group(strings: tuple[str, ...], in_context: bool) -> str:
+    parts = []
+    for term in dict.fromkeys(s for s in strings if s):
+        parts.append(phrase(term, "body", "body2"))
+        if in_context:
+            parts.append(phrase(term, "context1", "context"))
+    return "(" + " | ".join(parts) + ")" if parts else ""
+
+
+def compile_match(match: MatchSpec) -> str:
+    """The MATCH() expression of a MatchSpec (see the module docstring)."""
+    groups = [g for g in (_group(strings, match.in_context) for strings in match.groups) if g]
+    if not groups:
+        positive = f"(@body {SENTINEL})"
+    elif match.partial:
+        marked = [f"({g} (@marks {MARKS[min(i, MAX_MARKS - 1)]}))" for i, g in enumerate(groups)]
+        positive = "(" + " | ".join(marked) + ")"
+    else:
+        positive = "(" + " ".join(groups) + ")"
+    excluded = [phrase(t, "body", "body2") for t in dict.fromkeys(match.excluded) if t]
+    query = " ".join([positive, *(f"-{e}" for e in excluded)])
+    boost = _heading_boost(match)
+    if boost:
+        query = f"({query}) MAYBE {boost}"
+    if not _SAFE_MATCH.fullmatch(query):
+        raise ValueError(f"compiled MATCH holds an unexpected character: {query[:200]!r}")
+    return query
+
+
+def _heading_boost(match: MatchSpec) -> str:
+    """Heading phrases of every string of two characters or more (the heading field holds
+    bigrams only); MAYBE adds their score without changing what matches."""
+    phrases = [f'(@heading "{" ".join(bigram_tokens(char_codes(t)))}")'
+               for t in dict.fromkeys(s for g in match.groups for s in g) if len(t) >= 2]
+    return "(" + " | ".join(phrases) + ")" if phrases else ""
+
+
+# --- filters -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NameTables:
+    """Names ↔ the integer ids stored as attributes (Sphinx 2.2 MVAs are integers only, §3).
+    Ids start at 1; 0 means "none" (no type, undated, non-numeric year) and is never counted.
+    (A date starting 0000 would be year 0 for the Whoosh engine and "no year" here.)"""
+    issuers: tuple[str, ...]
+    themes: tuple[str, ...]
+    types: tuple[str, ...]
+    documents: tuple[str, ...]          # document ids in store order
+
+    def ids(self, table: str, names) -> list[int]:
+        """Ids of the known names, sorted (unknown names are dropped)."""
+        index = {name: i for i, name in enumerate(getattr(self, table), 1)}
+        return sorted({index[n] for n in names if n in index})
+
+    def name(self, table: str, ident: int) -> str | None:
+        names = getattr(self, table)
+        return names[ident - 1] if 1 <= ident <= len(names) else None
+
+
+def yyyymmdd(iso: str) -> int:
+    return int(iso.replace("-", ""))
+
+
+# A value no attribute holds (uint32 max): what a filter naming only unknown values asks for,
+# so it matches nothing. Not 0: 0 is stored for "no type" and "no year".
+NO_SUCH_ID = 0xFFFFFFFF
+# Years are the first four digits of a date (search._year); anything else matches nothing.
+YEARS = range(1, 10000)
+
+
+def _in(column: str, values) -> str:
+    """`column IN (…)`; an empty list (only unknown values asked) matches nothing."""
+    listed = [int(v) for v in values] or [NO_SUCH_ID]
+    return f"{column} IN ({','.join(map(str, listed))})"
+
+
+def compile_where(filters: FilterSpec | None, tables: NameTables) -> list[str]:
+    """WHERE conditions (to AND after MATCH) for a FilterSpec; integers only."""
+    if filters is None:
+        return []
+    where = []
+    if filters.issuers:
+        where.append(_in("issuers", tables.ids("issuers", filters.issuers)))
+    if filters.themes:
+        where.append(_in("themes", tables.ids("themes", filters.themes)))
+    if filters.doc_types:
+        where.append(_in("doctype", tables.ids("types", filters.doc_types)))
+    if filters.years:
+        where.append(_in("year", sorted(y for y in filters.years if int(y) in YEARS)))
+    if filters.doc_id is not None:
+        where.append(_in("docid", tables.ids("documents", [filters.doc_id])))
+    if filters.doc_ids is not None:         # field search on document metadata (标题:, 机关: …)
+        where.append(_in("docid", tables.ids("documents", filters.doc_ids)))
+    if filters.docnums is not None:         # field search on task-record fields; id = docnum + 1
+        where.append(_in("id", sorted(n + 1 for n in filters.docnums)))
+    if filters.date_lo or filters.date_hi:
+        # The document's period [date_first, date_last] overlaps [lo, hi]; undated ones hold 0.
+        where.append("date_first >= 1")
+        if filters.date_lo:
+            where.append(f"date_last >= {yyyymmdd(filters.date_lo)}")
+        if filters.date_hi:
+            where.append(f"date_first <= {yyyymmdd(filters.date_hi)}")
+    return where

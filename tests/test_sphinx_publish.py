@@ -1,0 +1,160 @@
+"""Publishing to Sphinx: builds alternate between the two slots, the published version keeps
+answering from its slot while the next one is built, rotated and waited for, a build stopped
+half way leaves it untouched, and the `cluster` commands start, describe and stop a cluster."""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from indexer import index
+from indexer.backends.base import FilterSpec, MatchSpec
+from indexer.backends.sphinxql import SphinxQLBackend
+from indexer.sphinx import build, cluster
+from sphinx_support import private_store, require_sphinx, running_cluster, store_data
+
+pytestmark = pytest.mark.cluster
+
+EVERYTHING = MatchSpec(groups=())
+
+
+@pytest.fixture(scope="module")
+def own_cluster(tmp_path_factory):
+    """A cluster of its own: this module rewrites both slots."""
+    with running_cluster(tmp_path_factory.mktemp("publish-cluster")) as layout:
+        yield layout
+
+
+def new_version(folder, source, name: str, drop_last: int):
+    """A store version like `source` without its last `drop_last` documents."""
+    version = folder / "versions" / name
+    shutil.copytree(source, version, ignore=shutil.ignore_patterns("sphinx.json", "whoosh"))
+    documents = json.loads((version / "documents.json").read_text(encoding="utf-8"))
+    normalized = json.loads((version / "normalized.json").read_text(encoding="utf-8"))
+    kept = documents[:len(documents) - drop_last]
+    clauses = sum(len(d["clauses"]) for d in kept)
+    (version / "documents.json").write_text(json.dumps(kept, ensure_ascii=False), encoding="utf-8")
+    (version / "normalized.json").write_text(json.dumps(
+        {k: v[:clauses] for k, v in normalized.items()}, ensure_ascii=False), encoding="utf-8")
+    return version
+
+
+def total(backend) -> int:
+    return backend.search(EVERYTHING, FilterSpec(), sort="relevance", offset=0, limit=1).total
+
+
+def publish(layout, version):
+    documents, normalized = store_data(version)
+    build.publish_sphinx(str(layout.url()), version, documents, normalized, cluster_dir=layout.root)
+    return SphinxQLBackend(str(layout.url()), version)
+
+
+def test_builds_alternate_slots_and_the_published_one_serves_until_the_switch(tmp_path, built_index, own_cluster):
+    first = private_store(built_index, tmp_path)
+    served = publish(own_cluster, first)
+    full = total(served)
+    assert served.slot == "a" and full == len(store_data(first)[1]["texts"])
+
+    second = new_version(tmp_path, first, "v2", drop_last=3)
+    fresh = publish(own_cluster, second)       # `current` still names the first version
+    assert fresh.slot == "b" and total(fresh) == len(store_data(second)[1]["texts"]) < full
+    assert total(served) == full               # the published version's slot is untouched
+    index._switch_current(tmp_path, second)
+
+    # A build stopped after indexing, before rotation: slot a gets `.new` files, nothing served changes.
+    third = new_version(tmp_path, first, "v3", drop_last=5)
+    documents, normalized = store_data(third)
+    rows = build.feed_rows(documents, normalized, own_cluster.shards, stamp=7)
+    build._write_feeds(own_cluster, "a", rows)
+    build._index_slot(own_cluster, "a")
+    assert total(fresh) == len(store_data(second)[1]["texts"]) and total(served) == full
+
+    # The next complete build overwrites the half-built slot and waits until it is served.
+    again = publish(own_cluster, third)
+    assert again.slot == "a" and total(again) == len(normalized["texts"])
+    assert total(fresh) == len(store_data(second)[1]["texts"])
+    for backend in (served, fresh, again):
+        backend.close()
+
+
+def test_a_build_refuses_a_url_that_is_not_its_cluster(tmp_path, own_cluster):
+    with pytest.raises(cluster.ClusterError):
+        build.layout_for("sphinxql://127.0.0.1:1/cesou", own_cluster.root)
+
+
+def test_cluster_commands(tmp_path, capsys):
+    require_sphinx()
+    top = argparse.ArgumentParser()
+    cluster.add_cluster_arguments(top.add_subparsers(dest="command"))
+
+    def run(*argv) -> tuple[int, str]:
+        code = cluster.cluster_command(top.parse_args(["cluster", *argv]))
+        return code, capsys.readouterr().out
+
+    root = str(tmp_path / "c")
+    code, out = run("start", "--shards", "1", "--dir", root)
+    url = cluster.parse_backend_url(out.strip())
+    assert code == 0 and url.host == "127.0.0.1"
+    assert run("url", "--dir", root) == (0, out)
+    assert run("start", "--shards", "1", "--dir", root) == (0, out)     # already running: same URL
+    code, out = run("status", "--dir", root)
+    assert code == 0 and "NOT" not in out
+    assert run("stop", "--dir", root)[0] == 0
+    code, out = run("status", "--dir", root)
+    assert code == 3 and "NOT answering" in out
+    code, out = run("config", "--shards", "3", "--nodes", "10.0.0.1:9306,10.0.0.2:9306")
+    assert code == 0 and "agent = 10.0.0.2:9307:cesou_a_1" in out and "listen = 10.0.0.2:9306:mysql41" in out
+    assert run("url", "--dir", str(tmp_path / "none"))[0] == 1
+
+
+KILLED_BUILD = """
+import os, signal, sys
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from indexer.sphinx import build
+from sphinx_support import store_data
+
+stage = {stage!r}
+original = getattr(build, stage)
+
+def then_die(*args, **kwargs):
+    original(*args, **kwargs)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+setattr(build, stage, then_die)
+version = Path({version!r})
+documents, normalized = store_data(version)
+build.publish_sphinx({url!r}, version, documents, normalized, cluster_dir=Path({root!r}))
+"""
+
+
+def test_a_build_killed_at_each_stage_leaves_the_served_slot_intact(tmp_path, built_index, own_cluster):
+    first = private_store(built_index, tmp_path)
+    served = publish(own_cluster, first)
+    full = total(served)
+    second = new_version(tmp_path, first, "v2", drop_last=4)
+    tests = str(Path(__file__).parent)
+    for stage in ("_write_feeds", "_index_slot", "_rotate", "wait_until_served"):
+        script = KILLED_BUILD.format(tests=tests, stage=stage, version=str(second),
+                                     url=str(own_cluster.url()), root=str(own_cluster.root))
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=120, cwd=Path(tests).parent)
+        assert done.returncode == -9, done.stderr
+        assert total(served) == full and not (second / build.SPHINX_MANIFEST).exists()
+    fresh = publish(own_cluster, second)
+    assert fresh.slot == "b" and total(fresh) == len(store_data(second)[1]["texts"]) < full
+    assert total(served) == full
+    served.close()
+    fresh.close()
+
+
+def test_a_second_build_on_the_same_cluster_is_refused(own_cluster):
+    with build._feed_lock(own_cluster):
+        with pytest.raises(index.BuildError, match="Another build"):
+            build.publish_sphinx(str(own_cluster.url()), own_cluster.root / "unused", [], {},
+                                 cluster_dir=own_cluster.root)
