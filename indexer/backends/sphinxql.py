@@ -40,7 +40,8 @@ CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = cluster.AGENT_QUERY_TIMEOUT_MS / 1000 + 10.0
 MIN_MAX_MATCHES = 5000
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),
-                 "type": ("doctype", "types"), "year": ("year", None)}
+                 "type": ("doctype", "types"), "year": ("year", None),
+                 "validity": ("validity", "validities")}
 _OPTIONS = (f"ranker={encode.RANKER}, idf='{encode.IDF}', global_idf=1, field_weights=("
             + ", ".join(f"{f}={w}" for f, w in encode.FIELD_WEIGHTS.items()) + ")")
 # "more like this": this many of the clause's rarest bigrams, of which RELATED_QUORUM must match.
