@@ -16,6 +16,7 @@ from indexer import config
 class AliasTable:
     issuers: dict[str, list[str]] = field(default_factory=dict)    # canonical → other names
     synonyms: dict[str, list[str]] = field(default_factory=dict)   # canonical → other names
+    narrower: dict[str, list[str]] = field(default_factory=dict)   # term → narrower terms (one way)
 
     def canonical_issuer(self, name: str) -> str:
         """The canonical name of an issuing body, or the name itself when it is unknown."""
@@ -31,13 +32,17 @@ class AliasTable:
         return sorted(names, key=lambda n: (-len(n), n))
 
     def expand(self, term: str) -> list[str]:
-        """The term and every other name in its group(s), term first, no repeats."""
+        """The term, every other name in its group(s) (symmetric), and the narrower terms it
+        lists (one way), term first, no repeats."""
         found = [term]
         for table in (self.issuers, self.synonyms):
             for canonical, others in table.items():
                 group = [canonical, *others]
                 if any(term.casefold() == g.casefold() for g in group):
                     found.extend(g for g in group if g not in found)
+        for broader, narrower in self.narrower.items():
+            if term.casefold() == broader.casefold():
+                found.extend(n for n in narrower if n not in found)
         return found
 
 
@@ -50,4 +55,5 @@ def config_file(corpus_dir: Path, name: str) -> Path:
 def load_aliases(corpus_dir: Path | None = None) -> AliasTable:
     path = config_file(corpus_dir or config.corpus_dir(), "aliases.toml")
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return AliasTable(issuers=data.get("issuers", {}), synonyms=data.get("synonyms", {}))
+    return AliasTable(issuers=data.get("issuers", {}), synonyms=data.get("synonyms", {}),
+                      narrower=data.get("narrower", {}))

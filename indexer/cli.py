@@ -1,4 +1,4 @@
-"""Command line: python -m indexer {build,inspect,export,search,themes,citations,relevance}.
+"""Command line: python -m indexer {build,inspect,export,search,themes,relevance,citations,cluster}.
 
 Every command lives here (as in Datasette's cli.py); the stages and the engine only provide
 functions. The CLI is for administrators: its messages may carry English after the Chinese,
@@ -14,12 +14,14 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from indexer import config, index, params, relevance, store, tag
+from indexer import config, index, params, present, relevance, store, tag
 from indexer.links.export import summarize, summary_text
 from indexer.pipeline import build_corpus
 from indexer.records import Corpus, QueryError, SearchRequest
 from indexer.report import inspect_report
+from indexer.backends.base import BackendError
 from indexer.search import Engine, IndexNotFound
+from indexer.sphinx.cluster import ClusterError, add_cluster_arguments, cluster_command
 
 EXIT_USAGE = 2
 
@@ -33,7 +35,7 @@ def build_command(args) -> int:
         return 0
     try:
         report = index.build(corpus_dir, index_dir, show_progress=True)
-    except (index.BuildError, ValueError, OSError) as error:
+    except (index.BuildError, ClusterError, ValueError, OSError) as error:
         # ValueError: a broken config file; OSError: an unwritable index folder. Both name it.
         print(f"构建失败 / build failed: {error}", file=sys.stderr)
         return 1
@@ -135,8 +137,8 @@ def search_command(args) -> int:
                         doc_id=args.doc_id, sort=args.sort, page=args.page, per_page=args.per_page)
     try:
         params.validate(req)
-        result = Engine(Path(args.index)).search(req)
-    except (QueryError, IndexNotFound) as error:
+        result = Engine(Path(args.index), config.backend()).search(req)
+    except (QueryError, IndexNotFound, BackendError) as error:
         print(error, file=sys.stderr)
         return EXIT_USAGE
     print(f"{result.total} clauses" + (" (partial matches)" if result.partial else ""))
@@ -148,7 +150,7 @@ def search_command(args) -> int:
         print(f"{name}: " + "  ".join(f"{f.value} ({f.count})" for f in values[:12]))
     print()
     for rank, hit in enumerate(result.hits, (req.page - 1) * req.per_page + 1):
-        where = " > ".join([hit.doc_title, *hit.breadcrumb, f"{hit.label} {hit.heading}".strip()])
+        where = " > ".join([hit.doc_title, *hit.breadcrumb, present.clause_caption(hit)])
         print(f"{rank:>3}. {hit.score:7.2f}  {hit.doc_id}#{hit.clause_id}  {where}")
         print(f"     {html.unescape(re.sub(r'</?mark>', '**', hit.snippet))}")
     return 0
@@ -156,7 +158,7 @@ def search_command(args) -> int:
 
 def relevance_command(args) -> int:
     try:
-        engine = Engine(Path(args.index))
+        engine = Engine(Path(args.index), config.backend())
         scores = relevance.evaluate(engine, relevance.load_judgments())
     except (IndexNotFound, relevance.JudgmentError) as error:
         print(error, file=sys.stderr)
@@ -205,9 +207,12 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--index", default=str(config.index_dir()), help="index folder")
         if add_arguments:
             add_arguments(p)
+    add_cluster_arguments(sub)      # its own options: no corpus or index
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.command == "cluster":
+        return cluster_command(args)
     return COMMANDS[args.command][0](args) or 0

@@ -20,27 +20,24 @@ partial versions of killed builds, is removed by the next build.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import os
 import shutil
 import time
 from collections import defaultdict
-from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, links, pipeline, present, store
+from indexer import aliases, analysis, config, links, pipeline, present, store
 from indexer.backends import whoosh
 from indexer.links import CitationGraph
 from indexer.links.validity import CONFIG_NAME as VALIDITY_CONFIG
 from indexer.records import Clause, Corpus, Document
-from indexer.store import jieba_cache, published_version, write_json
+from indexer.sphinx.build import publish_sphinx
+from indexer.store import BuildError, build_lock, jieba_cache, published_version, write_json
 
-
-class BuildError(Exception):
-    """A build that cannot run; the message is shown to the user as is."""
+__all__ = ["BuildError", "BuildReport", "build", "build_lock", "publish"]
 
 
 @dataclasses.dataclass
@@ -73,19 +70,6 @@ def clause_context(document: Document, ancestors: list[Clause]) -> str:
     """Where a clause stands: its document's title and its ancestors' titles."""
     return " ".join([document.title, *map(present.clause_title, ancestors)])
 
-
-
-@contextmanager
-def build_lock(index_dir: Path):
-    """Hold index_dir/build.lock for the duration; a second build fails at once."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / "build.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildError(f"另一个构建正在运行，请等它结束后再试。 Another build is already "
-                             f"running on {index_dir}; wait for it to finish.") from None
-        yield
 
 
 def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True) -> BuildReport:
@@ -121,10 +105,10 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
             shutil.copyfile(aliases.config_file(corpus_dir, name), version / store.CONFIG / name)
         analysis.configure_jieba(version / store.CONFIG / "userdict.txt", jieba_cache(index_dir))
         normalized = normalized_clauses(corpus.documents)
-        whoosh.write(version, normalized, show_progress)
         store.write_documents(version, corpus.documents)
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
+        _write_backend(version, corpus, normalized, show_progress)
         store.write_citations(version, graph)
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
@@ -160,6 +144,16 @@ def link(corpus: Corpus, corpus_dir: Path, today: date
                for doc_id in overrides if doc_id not in known]
     warnings = {VALIDITY_CONFIG: unknown} if unknown else {}
     return dataclasses.replace(corpus, documents=documents), graph, warnings
+
+
+def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progress: bool) -> None:
+    """The search backend's side of the version: the configured SphinxQL cluster's shards
+    (fed and rotated, served before this returns), else the embedded Whoosh index."""
+    backend = config.backend()
+    if backend:
+        publish_sphinx(backend, version, corpus.documents, normalized)
+    else:
+        whoosh.write(version, normalized, show_progress)
 
 
 def normalized_clauses(documents: list[Document]) -> dict[str, list[str]]:

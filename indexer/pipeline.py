@@ -15,6 +15,7 @@ from indexer.dedupe import fold_duplicates
 from indexer.identify import assign_document_ids
 from indexer.load import load_corpus
 from indexer.parallel import parallel_map
+from indexer.provenance import is_press_summary
 from indexer.records import (BuildWarning, Clause, Corpus, Document, DocumentMeta,
                              DraftDocument, SourceFile)
 from indexer.split import split
@@ -106,7 +107,8 @@ def _document(draft: DraftDocument, clauses: list[Clause], meta: DocumentMeta) -
     return Document(id="", title=draft.title, doc_number=draft.doc_number,
                     issuers=draft.issuers, date=draft.date, doc_type=draft.doc_type,
                     source=draft.source, clauses=clauses, source_url=meta.source_url or "",
-                    attachments=list(meta.attachments))
+                    attachments=list(meta.attachments),
+                    press_summary=is_press_summary(draft.doc_number, clauses))
 
 
 def _describe(error: Exception) -> str:

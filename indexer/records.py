@@ -130,6 +130,7 @@ class Document:
     aliases: list[str] = field(default_factory=list)   # ids of duplicate copies folded into this one
     source_url: str = ""        # the original's web address, when the file carried one
     attachments: list[Attachment] = field(default_factory=list)
+    press_summary: bool = False  # the text reports the document (《意见》指出…), not its official text
     validity: str = "未知"      # 时效性 as of the build (indexer.links.Status); the basis is in the citation graph
 
 
@@ -187,6 +188,7 @@ class Hit:
     doc_type: str
     score: float
     doc_number: str = ""        # the document's 文号
+    press_summary: bool = False  # the document's text is a press summary (Document.press_summary)
     validity: str = ""          # the document's 时效性 (现行有效 …), "" when the engine did not say
 
 

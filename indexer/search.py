@@ -27,6 +27,8 @@ from pathlib import Path
 
 from indexer import analysis, facets, known, params, present, query, store
 from indexer.backends import whoosh
+from indexer.backends.sphinxql import SphinxQLBackend
+from indexer.sphinx.cluster import parse_backend_url
 from indexer.backends.base import FilterSpec, MatchSpec, Ranked
 from indexer.fields import FieldScope, apply_fields
 from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
@@ -42,6 +44,7 @@ GROUP_HITS = 3          # clauses shown under each document when grouping by doc
 QUESTION_NOTICE = "没有条款包含完整的“{typed}”，已按词语检索：{words}。"
 PARTIAL_NOTICE = "没有同时包含全部词语的条款，以下按包含词语的多少显示部分匹配。"
 DROPPED_NOTICE = "以下词语在任何条款中都没有出现，已略去：{terms}。"
+MISSING_NOTICE = "有 {count} 个索引分片没有响应（{parts}），以下结果和计数不完整。"
 NOTHING_TO_SEARCH = "查询中没有可检索的词语：请输入汉字、字母或数字组成的检索词。"
 # 第16条 finds 第十六条: articles, chapters and the like are printed in Chinese numerals.
 ARABIC_ORDINAL = re.compile(r"第(\d{1,3})(?=[条章节款项编部])")
@@ -130,7 +133,10 @@ class Searcher:
         return SearchResult(
             request=req, total=ranked.total, facets=facets.present(ranked.facets, req),
             terms=plan.terms, expansions=list(plan.expansions), partial=plan.match.partial,
-            notice=plan.notice, missing=list(ranked.missing), document_total=ranked.documents,
+            notice=plan.notice + (MISSING_NOTICE.format(count=len(ranked.missing),
+                                                        parts="、".join(ranked.missing))
+                                  if ranked.missing else ""),
+            missing=list(ranked.missing), document_total=ranked.documents,
             documents=self.version.titles.lookup(req.q) if req.page == 1 else [], **shown)
 
     def iter_all(self, req: SearchRequest) -> Iterator[Hit]:
@@ -237,12 +243,16 @@ class Searcher:
             text=clause.text, snippet=present.snippet(source, terms, SNIPPET_WIDTH),
             date=document.date, issuers=list(document.issuers), themes=list(clause.themes),
             doc_type=document.doc_type, score=float(score), doc_number=document.doc_number,
-            validity=document.validity)
+            press_summary=document.press_summary, validity=document.validity)
 
 
 def backend_opener(settings: str | None = None) -> Callable[[IndexVersion], object]:
-    """The function that opens a version's backend: Whoosh unless configured otherwise."""
-    return whoosh.open
+    """The function that opens a version's backend: the SphinxQL cluster a backend URL
+    (CESOU_BACKEND, sphinxql://HOST:PORT/INDEX) names, else the embedded Whoosh index."""
+    if not settings:
+        return whoosh.open
+    url = parse_backend_url(settings)
+    return lambda version: SphinxQLBackend(url, version.path)
 
 
 class Engine:

@@ -26,8 +26,10 @@ carried everywhere by these functions (tests/test_store.py round-trips them).
 """
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -46,7 +48,7 @@ CONFIG = "config"
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.
 EXPORT_DOCUMENT_KEYS = ("id", "title", "doc_number", "issuers", "date", "doc_type", "themes",
-                        "source", "source_url", "attachments", "aliases")
+                        "source", "source_url", "attachments", "aliases", "press_summary")
 EXPORT_CLAUSE_KEYS = ("id", "label", "heading", "text", "parent", "fields")
 
 _CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))
@@ -112,6 +114,27 @@ def read_citations(version: Path) -> CitationGraph:
     """The version's citation graph; an empty one for a version built before it existed."""
     path = Path(version) / CITATIONS
     return graph_from_dict(read_json(path)) if path.exists() else CitationGraph()
+
+
+# --- the build lock ---------------------------------------------------------------------------
+
+class BuildError(Exception):
+    """A build that cannot run; the message is shown to the administrator as is."""
+
+
+@contextmanager
+def build_lock(folder: Path):
+    """Hold folder/build.lock for the duration (an index folder, or a Sphinx cluster folder
+    that builds feed); a second build fails at once."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / "build.lock", "a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildError(f"另一个构建正在运行，请等它结束后再试。 Another build is already "
+                             f"running on {folder}; wait for it to finish.") from None
+        yield
 
 
 # --- versions ---------------------------------------------------------------------------------

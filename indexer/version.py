@@ -110,7 +110,7 @@ class IndexVersion:
         d = self.doc_of[docnum]
         if d not in self.outlines:
             self.outlines[d] = present.outline(self.documents[d])
-        return [present.clause_title(a) for a in self.outlines[d][self.clause_of[docnum]].ancestors]
+        return [present.clause_caption(a) for a in self.outlines[d][self.clause_of[docnum]].ancestors]
 
 
 def open_version(path: Path, index_dir: Path, open_backend) -> IndexVersion:

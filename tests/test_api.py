@@ -20,11 +20,11 @@ SEARCH_KEYS = {"query", "total", "document_total", "page", "per_page", "document
 CARD_KEYS = {"id", "title", "doc_number", "issuers", "date", "url"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
             "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number",
-            "validity"}
+            "press_summary", "validity"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source",
-                 "source_url", "attachments", "themes",
-                 "theme_terms", "aliases", "validity", "clause_count", "url"}
+                 "source_url", "attachments", "themes", "theme_terms", "aliases", "press_summary",
+                 "validity", "clause_count", "url"}
 # issue 14: /api/documents/<id> adds these; `validity` is this object in the list too.
 LINK_KEYS = {"references", "cited_by"}
 REFERENCE_KEYS = {"clause", "text", "title", "doc_number", "relation", "target_doc", "target_clause"}
@@ -38,9 +38,15 @@ FACETS = ("issuer", "year", "theme", "type", "validity")
 QUERY = "基础研究"
 
 
-@pytest.fixture(scope="module")
-def client(built_index):
-    return create_app({"CESOU_INDEX": built_index}).test_client()
+@pytest.fixture(scope="module", params=["whoosh", "sphinxql"])
+def client(request, built_index):
+    """The same HTTP contract on both backends: the embedded Whoosh index, and the seed corpus
+    published into a real 2-shard Sphinx cluster with CESOU_BACKEND set."""
+    if request.param == "whoosh":
+        return create_app({"CESOU_INDEX": built_index}).test_client()
+    folder, _ = request.getfixturevalue("sphinx_store")
+    url = str(request.getfixturevalue("sphinx_cluster").url())
+    return create_app({"CESOU_INDEX": folder, "CESOU_BACKEND": url}).test_client()
 
 
 def get_json(client, url, status=200):
@@ -370,3 +376,105 @@ def test_any_query_string_is_answered_never_crashed(client, pairs):
                                  "/d/%E2%80%AE", "/?q=%00", "/?q=%ff%fe", "/d/%20"])
 def test_odd_urls_are_never_a_500(client, url):
     assert client.get(url).status_code in (200, 301, 400, 404)
+
+
+# --- finding a known document, fields, within, grouping (issue 11) ----------------------------
+
+def test_document_total_counts_distinct_documents(client):
+    data = search(client, q=QUERY, per_page=100)
+    assert data["total"] <= 100
+    assert data["document_total"] == len({h["doc_id"] for h in data["hits"]}) > 1
+
+
+@pytest.mark.parametrize("typed", ["国发〔2018〕4号", "国发[2018]4号", "国发（2018）4号", "国发【2018】4号",
+                                   "国发［２０１８］４号", "国发 [ 2018 ] 4 号", "国发〔2018〕4"])
+def test_a_doc_number_in_any_form_puts_its_document_first(client, typed):
+    cards = search(client, q=typed)["documents"]
+    assert cards and cards[0]["id"] == "gf-2018-4" and set(cards[0]) == CARD_KEYS
+    assert cards[0]["doc_number"] == "国发〔2018〕4号"
+
+
+@pytest.mark.parametrize("typed, doc_id", [
+    ("国务院关于全面加强基础科学研究的若干意见", "gf-2018-4"),
+    ("《国务院关于全面加强基础科学研究的若干意见》", "gf-2018-4"),
+    ("全面加强基础科学研究的若干意见", "gf-2018-4"),
+    ("统筹推进世界一流大学和一流学科建设实施办法（暂行）", "2017-01-24-tctjsjyl-bf"),
+    ("统筹推进世界一流大学和一流学科建设实施办法", "2017-01-24-tctjsjyl-bf"),
+    ("双一流实施办法", "2017-01-24-tctjsjyl-bf"),
+])
+def test_a_title_or_short_title_puts_its_document_first(client, typed, doc_id):
+    assert search(client, q=typed)["documents"][0]["id"] == doc_id
+
+
+@pytest.mark.parametrize("topic", ["人才", "基础研究", "科技成果转化", "人工智能 人才"])
+def test_a_topic_names_no_document(client, topic):
+    assert search(client, q=topic)["documents"] == []
+
+
+def test_field_prefixes_restrict_to_their_field(client):
+    documents = get_json(client, "/api/documents")["documents"]
+    titled = {d["id"] for d in documents if "人工智能" in d["title"]}
+    hits = search(client, q="标题:人工智能", per_page=100)["hits"]
+    assert hits and {h["doc_id"] for h in hits} == titled
+    by_education = search(client, q="机关:教育部 基础研究", per_page=100)["hits"]
+    assert by_education and all("教育部" in h["issuers"] for h in by_education)
+    numbered = search(client, q="文号:国发〔2018〕4号 人才", per_page=100)["hits"]
+    assert numbered and {h["doc_id"] for h in numbered} == {"gf-2018-4"}
+    led = search(client, q="牵头部门:科技促进发展局", per_page=100)
+    assert led["total"] > 0
+    for hit in led["hits"]:
+        detail = get_json(client, f"/api/documents/{hit['doc_id']}")
+        fields = next(c["fields"] for c in detail["clauses"] if c["id"] == hit["clause_id"])
+        assert "科技促进发展局" in fields["牵头部门"]
+
+
+def test_search_within_results_narrows_them(client):
+    wide = search(client, q=QUERY, per_page=100)
+    narrow = search(client, q=QUERY, within="人才", per_page=100)
+    assert 0 < narrow["total"] < wide["total"]
+    assert narrow["total"] == search(client, q=f"{QUERY} 人才")["total"]
+    assert {(h["doc_id"], h["clause_id"]) for h in narrow["hits"]} <= \
+        {(h["doc_id"], h["clause_id"]) for h in wide["hits"]}
+
+
+def test_grouping_by_document_counts_each_documents_clauses(client):
+    clauses = search(client, q=QUERY, per_page=100)
+    grouped = search(client, q=QUERY, group="document", per_page=100)
+    assert grouped["hits"] == [] and len(grouped["groups"]) == clauses["document_total"]
+    per_document = {}
+    for hit in clauses["hits"]:
+        per_document[hit["doc_id"]] = per_document.get(hit["doc_id"], 0) + 1
+    assert {g["id"]: g["clauses"] for g in grouped["groups"]} == per_document
+    assert all(set(g) == CARD_KEYS | {"clauses", "hits"} and 0 < len(g["hits"]) <= 3
+               for g in grouped["groups"])
+
+
+def test_an_article_number_in_arabic_digits_finds_the_article(client):
+    hits = search(client, q="第16条")["hits"]
+    assert hits and all("第十六条" in h["label"] + h["text"] for h in hits)
+    assert not any("2016" in h["text"] and "第十六条" not in h["label"] + h["text"] for h in hits)
+
+
+@pytest.mark.parametrize("q", ['"', "*", "-", "OR", "🙂", "AND NOT"])
+def test_a_query_with_nothing_to_search_is_a_400(client, q):
+    response = client.get(f"/api/search?q={quote(q)}")
+    assert response.status_code == 400 and "没有可检索的词语" in response.get_json()["error"]
+
+
+def test_a_word_found_nowhere_does_not_fall_back_to_its_characters(client):
+    data = search(client, q="元宇宙")
+    assert data["total"] == 0
+
+
+@pytest.mark.parametrize("typed, also", [("高校", "高等学校"), ("高等学校", "高校"),
+                                         ("杰青", "国家杰出青年科学基金"), ("基金委", "国家自然科学基金委员会")])
+def test_true_synonyms_widen_both_ways_and_say_so(client, typed, also):
+    data = search(client, q=typed, per_page=100)
+    assert also in data["expansions"]
+    exact = search(client, q=f'"{typed}"')["total"] + search(client, q=f'"{also}"')["total"]
+    assert exact >= data["total"] >= max(search(client, q=f'"{typed}"')["total"], 1)
+
+
+def test_narrower_terms_widen_one_way_only(client):
+    assert "科研院所" in search(client, q="科研机构")["expansions"]
+    assert "科研机构" not in search(client, q="科研院所")["expansions"]

@@ -114,7 +114,7 @@ def test_open_a_clause_permalink_and_copy_its_link(page):
     assert urlsplit(page.evaluate("navigator.clipboard.readText()")).path == target
     page.get_by_role("button", name="复制引文").click()
     page.locator(".copy-status", has_text="已复制引文").wait_for()
-    assert "[S/OL]" in page.evaluate("navigator.clipboard.readText()")
+    assert "[EB/OL]" in page.evaluate("navigator.clipboard.readText()")
 
 
 def test_reader_scrolls_to_the_clause_and_highlights_the_query(page):
@@ -163,3 +163,28 @@ def test_corpus_document_with_script_runs_nothing(browser, tmp_path_factory):
         tab.wait_for_timeout(300)     # give a stray handler (img onerror) the chance to fire
         assert dialogs == [] and errors == []
         context.close()
+
+
+def test_task_records_read_once_on_a_phone(browser, base):
+    """Issue 11 item 9: in the task plan every field and sub-measure is shown once; before, the
+    fields came twice (paragraphs, then a table) and sub-measures twice, 48,811 px on a phone."""
+    context = browser.new_context(viewport={"width": 375, "height": 812}, base_url=base)
+    tab = context.new_page()
+    documents = tab.request.get("/api/documents").json()["documents"]
+    plans = [tab.request.get(f"/api/documents/{d['id']}").json() for d in documents]
+    plan = max(plans, key=lambda d: sum(1 for c in d["clauses"] if c["fields"].get("具体举措")))
+    tab.goto(f"/d/{plan['id']}")
+    record = next(c for c in plan["clauses"] if c["fields"].get("具体举措", "").startswith("（1）"))
+    section = tab.locator(f"section[id='{record['id']}']")
+    names = section.locator(":scope > dl.fields > dt").all_inner_texts()
+    assert sorted(names) == sorted(record["fields"])
+    assert section.locator(":scope > p").count() == 0        # no field line repeated as a paragraph
+    measures = [c for c in plan["clauses"] if c["parent"] == record["id"]]
+    for measure in measures:
+        first = measure["text"].split("\n")[0]
+        assert tab.locator(".doc-body").inner_text().count(first) == 1
+        assert tab.locator(f"li[id='{measure['id']}']").is_visible()
+    width = tab.evaluate("document.documentElement.scrollWidth")
+    height = tab.evaluate("document.documentElement.scrollHeight")
+    assert width <= 375 and height < 32_000, height
+    context.close()

@@ -9,7 +9,7 @@ from indexer.records import Clause, Document
 from indexer.store import export_dict as document_to_json
 
 DOCUMENT_KEYS = ["id", "title", "doc_number", "issuers", "date", "doc_type", "themes", "source",
-                 "source_url", "attachments", "aliases", "clauses"]
+                 "source_url", "attachments", "aliases", "press_summary", "clauses"]
 CLAUSE_KEYS = ["id", "label", "heading", "text", "parent", "fields"]
 GOOD_FILE = "中国科学院率先行动计划暨全面深化改革纲要-2014.txt"
 

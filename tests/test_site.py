@@ -201,8 +201,11 @@ def test_document_reader_has_metadata_toc_and_an_anchor_per_clause(client, api):
         for clause in doc["clauses"]:
             section = soup.find(id=clause["id"])
             assert section is not None, (doc["id"], clause["id"])
-            assert section.select_one("a.anchor")["href"] == f"/d/{doc['id']}/{clause['id']}"
-        titled = [c["id"] for c in doc["clauses"] if c["label"] or c["heading"]]
+            # a sub-measure shown inside its record's 具体举措 cell links from its label
+            link = section.select_one("a.anchor, a.measure-label")
+            assert link["href"] == f"/d/{doc['id']}/{clause['id']}"
+        titled = [c["id"] for c in doc["clauses"]
+                  if c["label"] or c["heading"] or c["kind"] in ("notice", "closing")]
         toc = [a["href"] for a in soup.select("nav.toc a")]
         assert toc[:3] == [f"#{i}" for i in titled[:3]]
 
@@ -242,7 +245,7 @@ def test_clause_page_shows_the_clause_in_full_with_its_context(client, api, shap
     assert soup.select_one("dl.doc-meta")
     buttons = {b.get_text(): b["data-copy"] for b in soup.select("button[data-copy]")}
     assert urlsplit(buttons["复制链接"]).path == f"/d/{doc['id']}/{clause['id']}"
-    assert "[S/OL]" in buttons["复制引文"] and doc["title"] in buttons["复制引文"]
+    assert "[EB/OL]" in buttons["复制引文"] and doc["title"] in buttons["复制引文"]
     assert soup.select_one(".copy-status[role=status]")
     for rel in ("prev", "next"):
         link = soup.select_one(f".prev-next a[rel={rel}]")
@@ -321,7 +324,7 @@ def test_the_only_scripts_are_our_own_file(hostile):
     assert not [tag for tag in soup.find_all(True) if any(a.startswith("on") for a in tag.attrs)]
 
 
-# --- citation and outline (Flask-free) -------------------------------------------------------------
+# --- outline (Flask-free; citations: tests/test_cite.py) -------------------------------------------------------------
 
 DOC = Document(
     id="gf-2017-35", title="新一代人工智能发展规划", doc_number="国发〔2017〕35号",
@@ -334,17 +337,6 @@ DOC = Document(
         Clause(id="3.2.7-p1", label="", heading="", text="推广应用。", parent="3.2.7",
                kind="paragraph"),
     ])
-
-
-def test_citation_follows_gbt_7714_with_the_label_path():
-    assert present.citation(DOC, DOC.clauses[2]) == \
-        "国务院. 新一代人工智能发展规划: 国发〔2017〕35号 [S/OL]. 2017-07-08. 三、（二）7."
-
-
-def test_citation_without_doc_number_and_of_an_unnumbered_paragraph():
-    doc = Document(**{**DOC.__dict__, "doc_number": "", "issuers": ["教育部", "财政部"]})
-    assert present.citation(doc, DOC.clauses[3]) == \
-        "教育部, 财政部. 新一代人工智能发展规划 [S/OL]. 2017-07-08. 三、（二）7."
 
 
 def test_outline_gives_ancestors_outermost_first():

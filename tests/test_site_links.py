@@ -161,7 +161,7 @@ def test_titles_with_markup_stay_text_in_links_hints_and_lists(markup):
     soup = page(markup, "/d/gkf-2021-7/art-1")
     link = soup.select_one(".clause-text a.ref")
     assert link["href"] == "/d/gkf-2020-1/art-1" and link.get_text() == "国科发〔2020〕1号第一条"
-    assert link["title"] == '配套 · 《关于<b>测试</b>"引号"的管理办法》 第一条'
+    assert link["title"] == '配套 · 《关于<b>测试</b>"引号"的管理办法》 第一条 本办法自发布之日起施行…'
     assert soup.select_one(".clause-text .ref-unresolved").get_text() == "《<script>alert(1)</script>办法》"
     assert [s.get("src") for s in soup.find_all("script")] == ["/static/site.js"]
 

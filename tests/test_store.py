@@ -20,7 +20,7 @@ def sample_document() -> Document:
                         theme_terms={"基础研究": ["基础研究"]})],
         themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"],
         source_url="https://www.gov.cn/zhengce/content/2018-01/31/content_5262539.htm",
-        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")],
+        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")], press_summary=True,
         validity="已废止")
 
 
@@ -82,3 +82,10 @@ def test_the_citation_graph_round_trips_through_the_version_folder(tmp_path):
 
 def test_a_version_without_a_citation_graph_has_an_empty_one(tmp_path):
     assert store.read_citations(tmp_path) == CitationGraph()
+
+
+def test_a_store_written_before_the_provenance_flag_reads_as_official_text():
+    data = store.document_to_dict(sample_document())
+    del data["press_summary"]
+    assert store.document_from_dict(data).press_summary is False
+    assert store.export_dict(sample_document())["press_summary"] is True

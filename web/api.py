@@ -8,6 +8,8 @@
     /api/citations.graphml the citation graph for Gephi / networkx (documents → nodes,
                            resolved references between documents → edges)
     /api/citations/missing documents cited but not in the collection (the /citations/missing page)
+    /api/cite/<doc_id>/<clause_id>.ris|.bib|.json   one clause's citation: RIS, BibTeX, CSL-JSON
+    /api/search.ris, /api/search.bib                 every result of a search as citations
 
 Shapes are the records' own (indexer/store.py), so a new field appears everywhere at once.
 """
@@ -17,15 +19,15 @@ import csv
 import io
 from dataclasses import asdict
 
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, request, url_for
 
-from indexer import facets, params, store
+from indexer import cite, facets, params, store
 from indexer.links import export
 from indexer.records import Document, DocumentGroup, Hit
 from web import links
 from web.engine import searcher
 from web.responses import csv_response
-from web.site import document_or_redirect
+from web.site import clause_reference, document_or_redirect
 from web.urls import search_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -119,3 +121,44 @@ def document_json(doc: Document) -> dict:
     del data["clauses"]
     return {**data, "validity": links.validity_of(searcher(), doc.id), "clause_count": len(doc.clauses),
             "url": url_for("site.document", doc_id=doc.id, _external=True)}
+
+
+# --- citations for reference managers (RIS, BibTeX, CSL-JSON) ----------------------------------
+
+CITATION_FORMATS = {   # extension → (formatter, media type)
+    "ris": (cite.ris, "application/x-research-info-systems"),
+    "bib": (cite.bibtex, "application/x-bibtex"),
+    "json": (cite.csl_json, "application/vnd.citationstyles.csl+json"),
+}
+
+
+@bp.get("/cite/<doc_id>/<clause_id>.<any(ris, bib, json):fmt>")
+def cite_clause(doc_id: str, clause_id: str, fmt: str):
+    doc = document_or_redirect(doc_id, "api.cite_clause", clause_id=clause_id, fmt=fmt)
+    if not any(c.id == clause_id for c in doc.clauses):
+        abort(404, description=f"文件《{doc.title}》中没有编号为 {clause_id} 的条款")
+    return citation_response([clause_reference(doc, clause_id)], fmt, f"{doc.id}-{clause_id}")
+
+
+@bp.get("/search.ris")
+def search_ris():
+    return search_citations("ris")
+
+
+@bp.get("/search.bib")
+def search_bib():
+    return search_citations("bib")
+
+
+def search_citations(fmt: str) -> Response:
+    """Every result of the search in the query string (the page's parameters), in order."""
+    req = params.request_from_args(request.args.to_dict(flat=False))
+    s = searcher()
+    refs = [clause_reference(s.document(hit.doc_id), hit.clause_id) for hit in s.iter_all(req)]
+    return citation_response(refs, fmt, "cesou-search")
+
+
+def citation_response(refs: list[cite.Reference], fmt: str, name: str) -> Response:
+    formatter, media_type = CITATION_FORMATS[fmt]
+    return Response(formatter(refs), content_type=f"{media_type}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})

@@ -29,8 +29,8 @@ from flask import g, url_for
 
 from indexer.links.export import validity_json
 from indexer.links.model import CitedBy, Reference, Relation, Validity
-from indexer.present import LinkSpan, clause_title, linked_paragraphs
-from indexer.records import Clause, Document
+from indexer.present import LinkSpan, Reading, clause_caption, linked_lines
+from indexer.records import Document
 from indexer.search import Searcher
 
 UNRESOLVED_HINT = "本库未收录此文件"
@@ -85,16 +85,17 @@ def text_span(s: Searcher, ref: Reference) -> LinkSpan | None:
     if target is None:
         return None
     clause = s.clause(target.id, ref.target_clause) if ref.target_clause else None
-    shown = f"《{target.title}》" + (f" {clause_title(clause) or clause.id}" if clause else "")
+    shown = f"《{target.title}》" + (f" {clause_caption(clause)}" if clause else "")
     return LinkSpan(start=ref.start, end=ref.end, href=_url(target.id, ref.target_clause),
                     hint=hint + shown)
 
 
-def clause_paragraphs(c: Clause, terms: list[str]) -> list[str]:
-    """The clause body's paragraphs as HTML, references linked and terms marked (the macro's
-    function: the spans are those `use_document` prepared for this request, if any)."""
-    spans = g.get("cesou_clause_links", {}).get(c.id, []) if g else []
-    return linked_paragraphs(c.text, terms, spans)
+def clause_paragraphs(r: Reading, terms: list[str]) -> list[str]:
+    """A clause body's paragraphs (a present.Reading's) as HTML, references linked and terms
+    marked (the macro's function: the spans are those `use_document` prepared for this request,
+    if any)."""
+    spans = g.get("cesou_clause_links", {}).get(r.clause.id, []) if g else []
+    return linked_lines(r.clause.text, r.paragraphs, terms, spans)
 
 
 # --- the 引用 / 被引用 lists ----------------------------------------------------------------
@@ -125,7 +126,7 @@ def _reference_row(s: Searcher, doc: Document, ref: Reference, on_document: bool
     else:
         clause = s.clause(target.id, ref.target_clause) if ref.target_clause else None
         row = LinkRow(title=target.title, href=_url(target.id, ref.target_clause),
-                      clause=(clause_title(clause) or clause.id) if clause else ref.article)
+                      clause=clause_caption(clause) if clause else ref.article)
     if on_document:
         row.here, row.here_href = _clause_name(s, doc.id, ref.clause), _url(doc.id, ref.clause)
     return row
@@ -151,14 +152,9 @@ def _grouped(pairs: Iterable[tuple[Relation, LinkRow]]) -> list[tuple[str, list[
 
 
 def _clause_name(s: Searcher, doc_id: str, clause_id: str) -> str:
+    """What a reader calls the clause (present.clause_caption: 第十条, 引言第2段, （1）会同…)."""
     clause = s.clause(doc_id, clause_id)
-    if clause is None:
-        return clause_id
-    return clause_title(clause) or _first_words(clause.text) or clause_id
-
-
-def _first_words(text: str, limit: int = 16) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return clause_caption(clause) if clause else clause_id
 
 
 def _url(doc_id: str, clause_id: str | None = None) -> str:

@@ -11,7 +11,9 @@ import io
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
+
+from indexer.backends.base import BackendError
 
 from indexer.records import QueryError, SearchRequest
 
@@ -78,9 +80,15 @@ def wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+BACKEND_DOWN = "检索服务暂时无法连接（索引服务器没有响应），请稍后再试。"
+
+
 def handle_error(error: Exception):
     """One handler: a JSON body under /api/, a Chinese page elsewhere; a QueryError is a 400
-    shown on the search page with the researcher's query kept."""
+    shown on the search page with the researcher's query kept; a backend that cannot answer
+    is a 503."""
+    if isinstance(error, BackendError):
+        error = ServiceUnavailable(description=BACKEND_DOWN)
     if isinstance(error, QueryError):
         if wants_json():
             return jsonify(error=str(error)), 400
@@ -104,3 +112,4 @@ def init_app(app: Flask) -> None:
 
     app.register_error_handler(HTTPException, handle_error)
     app.register_error_handler(QueryError, handle_error)
+    app.register_error_handler(BackendError, handle_error)

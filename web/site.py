@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import date
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
-from indexer import facets, params, present
+from indexer import cite, facets, params, present
 from indexer.records import Document, QueryError, SearchRequest
 from web import links
 from web.engine import searcher
@@ -76,9 +77,11 @@ def document(doc_id: str):
     terms = _terms_for(q, doc.id)
     matched = {hit.clause_id for hit in searcher().iter_all(SearchRequest(q=q, doc_id=doc.id))
                } if terms else set()
+    outline = present.outline(doc)
     links.use_document(searcher(), doc)
-    return render_template("document.html", doc=doc, outline=present.outline(doc),
-                           q=q, terms=terms, matched=matched, links=links.page_links(searcher(), doc))
+    return render_template("document.html", doc=doc, outline=outline,
+                           readings=present.readings(outline), q=q, terms=terms, matched=matched,
+                           links=links.page_links(searcher(), doc))
 
 
 @bp.get("/d/<doc_id>/<clause_id>")
@@ -90,16 +93,17 @@ def clause(doc_id: str, clause_id: str):
         abort(404, description=f"文件《{doc.title}》中没有编号为 {clause_id} 的条款")
     entry = outline[position]
     q = request.args.get("q", "").strip()
+    reading = present.reading_of(outline, clause_id)
     links.use_document(searcher(), doc)
     return render_template(
-        "clause.html", doc=doc, entry=entry, q=q, terms=_terms_for(q, doc.id),
+        "clause.html", doc=doc, entry=entry, reading=reading, q=q, terms=_terms_for(q, doc.id),
         links=links.page_links(searcher(), doc, clause_id),
         previous=outline[position - 1] if position > 0 else None,
         next=outline[position + 1] if position + 1 < len(outline) else None,
-        children=[e for e in outline if e.clause.parent == clause_id],
+        children=[] if reading.measures else [e for e in outline if e.clause.parent == clause_id],
         related=searcher().related(doc.id, clause_id, limit=5),
         permalink=url_for("site.clause", doc_id=doc.id, clause_id=clause_id, _external=True),
-        citation=present.citation(doc, entry.clause),
+        citation=cite.gbt7714(clause_reference(doc, clause_id)),
     )
 
 
@@ -110,6 +114,18 @@ def missing():
 
 
 # --- shared by the views ------------------------------------------------------------------------
+
+def accessed_date() -> str:
+    """Today (the 引用日期 of a citation); the CESOU_TODAY setting fixes it for tests."""
+    return current_app.config.get("CESOU_TODAY") or date.today().isoformat()
+
+
+def clause_reference(doc: Document, clause_id: str) -> cite.Reference:
+    """The citation record of one clause: cited today, at its permalink unless the document
+    has a source URL."""
+    permalink = url_for("site.clause", doc_id=doc.id, clause_id=clause_id, _external=True)
+    return cite.reference(doc, clause_id, permalink, accessed_date())
+
 
 def document_or_redirect(doc_id: str, endpoint: str, **values) -> Document:
     """The document with this id; an alias id (a duplicate copy) answers with a 301 to the

@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 
-from indexer import facets, params, present
+from indexer import facets, params, present, provenance
 from indexer.records import SearchRequest
 from web import links
 
@@ -55,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         search_url=search_url, toggle_url=toggle_url, is_selected=facets.is_selected,
         facet_labels=facets.FACET_LABELS, facet_fields=facets.FACET_FIELDS, highlight=present.highlight,
-        clause_title=present.clause_title, clause_paragraphs=links.clause_paragraphs,
-        validity_class=links.validity_class)
+        clause_title=present.clause_title, clause_name=present.clause_name,
+        clause_caption=present.clause_caption, provenance_label=provenance.LABEL,
+        clause_paragraphs=links.clause_paragraphs, validity_class=links.validity_class)
     app.jinja_env.filters["short"] = short

@@ -39,6 +39,8 @@ from indexer.sphinx.build import SPHINX_MANIFEST
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = cluster.AGENT_QUERY_TIMEOUT_MS / 1000 + 10.0
 MIN_MAX_MATCHES = 5000
+# Rows per statement of an export (limit=None): max_matches must cover offset+limit.
+EXPORT_CHUNK = 2000
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),
                  "type": ("doctype", "types"), "year": ("year", None),
                  "validity": ("validity", "validities")}
@@ -146,8 +148,10 @@ class SphinxQLBackend:
     def _max_matches(self, wanted: int) -> int:
         return max(wanted, len(self.tables.issuers) + 1, len(self.tables.themes) + 1, MIN_MAX_MATCHES)
 
-    def search(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int, limit: int,
-               facets: bool = True) -> Ranked:
+    def search(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int,
+               limit: int | None, facets: bool = True) -> Ranked:
+        if limit is None:
+            return self._search_all(match, filters, sort=sort, offset=offset, facets=facets)
         if sort not in ("relevance", "date") or offset < 0 or limit < 0:
             raise ValueError(f"bad paging or sort: sort={sort!r} offset={offset} limit={limit}")
         where, args = self._where(match, filters)
@@ -160,12 +164,40 @@ class SphinxQLBackend:
             sql += f" FACET {FACET_COLUMNS[name][0]} ORDER BY COUNT(*) DESC LIMIT {self._facet_limit(name)}"
         sets, meta, warnings = self._run(sql, args)
         rows = list(sets[0])[:limit]
+        missing = self._missing(warnings)
+        documents = self._document_count(where, args, missing) if facets else 0
         return Ranked(
-            total=int(meta.get("total_found", 0)),
+            total=int(meta.get("total_found", 0)), documents=documents,
             docnums=[int(row[0]) - 1 for row in rows],
             scores=[_score(int(row[1])) for row in rows],
             facets={name: self._facet(name, result) for name, result in zip(names, sets[1:])},
-            missing=self._missing(warnings))
+            missing=missing)
+
+    def _search_all(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int,
+                    facets: bool) -> Ranked:
+        """Every match from `offset` on (an export), fetched EXPORT_CHUNK at a time: one page
+        of max_matches would have to hold the whole result at once."""
+        first = self.search(match, filters, sort=sort, offset=offset, limit=EXPORT_CHUNK, facets=facets)
+        docnums, scores, missing = list(first.docnums), list(first.scores), list(first.missing)
+        while offset + len(docnums) < first.total:
+            page = self.search(match, filters, sort=sort, offset=offset + len(docnums),
+                               limit=EXPORT_CHUNK, facets=False)
+            if not page.docnums:
+                break
+            docnums += page.docnums
+            scores += page.scores
+            missing += [m for m in page.missing if m not in missing]
+        return Ranked(total=first.total, documents=first.documents, docnums=docnums, scores=scores,
+                      facets=first.facets, missing=missing)
+
+    def _document_count(self, where: str, args: tuple, missing: list[str]) -> int:
+        """Distinct documents among the matches: the group count of GROUP BY docid (exact while
+        max_matches holds every document, §3 of the scale-out notes)."""
+        sql = (f"SELECT id FROM {self.index} WHERE {where} GROUP BY docid LIMIT 1 "
+               f"OPTION ranker=none, max_matches={self._max_matches(len(self.tables.documents) + 1)}")
+        _, meta, warnings = self._run(sql, args)
+        missing += [m for m in self._missing(warnings) if m not in missing]
+        return int(meta.get("total_found", 0))
 
     def _missing(self, warnings: list[str]) -> list[str]:
         """The shards behind the agents a warning names (`agent 127.0.0.1:9312: connect()

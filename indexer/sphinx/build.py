@@ -38,7 +38,7 @@ import zlib
 from dataclasses import asdict
 from pathlib import Path
 
-from indexer import facets
+from indexer import facets, store
 from indexer.links.model import Status
 from indexer.records import Document
 from indexer.sphinx import cluster, encode
@@ -244,9 +244,7 @@ def _feed_lock(layout: Layout):
     """One build per cluster: index.py's lock covers one index folder, and two index folders
     pointed at one cluster would overwrite each other's slot. The same lock, on the cluster
     folder (BuildError when held)."""
-    from indexer.index import build_lock
-
-    return build_lock(layout.root)
+    return store.build_lock(layout.root)
 
 
 def _publish(layout: Layout, version_dir: Path, documents: list[Document],
