@@ -189,3 +189,16 @@ def test_an_unresolved_reference_is_a_hinted_span_and_without_links_it_is_highli
     from indexer.present import highlight
     text = "加强基础研究，<b>基础</b>"
     assert linked_paragraphs(text, ["基础"], []) == [highlight(text, ["基础"])]
+
+
+def test_lines_of_a_reading_keep_their_links_when_field_lines_are_left_out():
+    from indexer.present import linked_lines
+    text = "牵头单位：科技部\n根据《某办法》执行。\n根据《某办法》执行。"
+    first, second = text.index("《"), text.rindex("《")
+    links = [LinkSpan(start=first, end=first + 5, href="/d/a", hint="h"),
+             LinkSpan(start=second, end=second + 5, href="/d/b", hint="h")]
+    lines = text.split("\n")[1:]            # the field line is shown in the table instead
+    assert linked_lines(text, lines, [], links) == [
+        '根据<a class="ref" href="/d/a" title="h">《某办法》</a>执行。',
+        '根据<a class="ref" href="/d/b" title="h">《某办法》</a>执行。']
+    assert linked_lines(text, ["不在原文中"], [], links) == ["不在原文中"]
