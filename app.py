@@ -3,6 +3,9 @@
     flask --app app run                              # development
     python app.py [--host 127.0.0.1] [--port 8000]   # production (waitress), builds the index if missing
 
+The production server is waitress with two wrappers (web/server.py): raw UTF-8 request lines
+are accepted and waitress's own error bodies are Chinese.
+
 Settings (`create_app(config)`, like flaskr's `create_app(test_config)`): CESOU_INDEX, the
 index folder (default: the CESOU_INDEX environment variable, else var/index); CESOU_BACKEND,
 the search backend (default: the CESOU_BACKEND environment variable, else embedded Whoosh).
@@ -17,7 +20,7 @@ from pathlib import Path
 from flask import Flask
 
 from indexer import config, index, store
-from web import api, responses, site, urls
+from web import api, responses, server, site, urls
 from web.engine import CesouEngine
 
 
@@ -47,9 +50,8 @@ def main(argv: list[str] | None = None) -> int:
     if store.published_version(Path(args.index)) is None:
         print(f"No index in {args.index} yet: building it from {args.corpus} …", file=sys.stderr)
         index.build(Path(args.corpus), Path(args.index), show_progress=True)
-    from waitress import serve
     print(f"Cesou (策搜) on http://{args.host}:{args.port}/", file=sys.stderr)
-    serve(create_app({"CESOU_INDEX": args.index}), host=args.host, port=args.port, threads=8)
+    server.serve(create_app({"CESOU_INDEX": args.index}), host=args.host, port=args.port)
     return 0
 
 

@@ -179,7 +179,8 @@ def _search_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--from", dest="date_from")
     p.add_argument("--to", dest="date_to")
     p.add_argument("--doc", dest="doc_id")
-    p.add_argument("--sort", choices=params.SORTS, default="relevance")
+    p.add_argument("--sort", choices=params.SORTS, default="relevance",
+                   help="relevance, date (newest first) or date_asc (oldest first)")
     p.add_argument("--page", type=int, default=1)
     p.add_argument("--per-page", type=int, default=10)
 

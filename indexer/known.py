@@ -11,9 +11,9 @@ first, shown as a card above the clause results. Rules, strongest first:
    issuer aliases canonical), or equals its loose key (no issuer before 关于, no 关于, no year
    prefix, no （暂行）/（试行）).
 3. **Short title**: the query, with abbreviations replaced by their full names (双一流 →
-   世界一流大学和一流学科, from the alias table), is spelled by at most SHORT_PIECES pieces of
-   the title's loose key, in order, each at least two characters, and covers at least
-   SHORT_COVERAGE of it. Pieces in order keep 人才 or 基础研究 from naming a document: a
+   世界一流大学和一流学科; 中国科协 for 中国科学技术协会, from the alias table), is spelled by at
+   most SHORT_PIECES pieces of the title's loose key (bracketed parts such as （2021—2025年）
+   left out), in order, each at least two characters, and covers at least SHORT_COVERAGE of it. Pieces in order keep 人才 or 基础研究 from naming a document: a
    two-word topic never covers half a title.
 
 Only an unquoted single-run query (one term, no operators) is looked up; the cards never
@@ -32,6 +32,7 @@ from indexer.records import Document
 DOC_NUMBER_QUERY = re.compile(
     r"^(?P<agency>[\u4e00-\u9fff]{1,12})\s*[〔\[［【(（]\s*(?P<year>\d{4})\s*[〕\]］】)）]"
     r"\s*第?\s*(?P<number>\d{1,5})\s*[号號]?$")
+BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
 MIN_TITLE_QUERY = 4          # characters: shorter queries are topics, not titles
 SHORT_PIECES = 3             # 双一流实施办法 → 世界一流大学和一流学科 + 实施办法: 2 pieces
 SHORT_COVERAGE = 0.5         # of the title's loose key, in characters
@@ -111,6 +112,7 @@ def _coverage(query: str, key: str) -> float:
     """Share of `key` spelled by `query` as at most SHORT_PIECES in-order pieces of at least
     MIN_PIECE characters each; 0 when it is not spelled so."""
     query = title_key(query)
+    key = BRACKETED.sub("", key)        # （2021—2025年）: nobody types the period of a plan
     if len(query) < MIN_TITLE_QUERY or not key:
         return 0.0
     pieces, at, rest = 0, 0, query

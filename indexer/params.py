@@ -25,12 +25,15 @@ from indexer.records import QueryError, SearchRequest
 
 MAX_PAGE = 1000
 MAX_PER_PAGE = 100
-SORTS = ("relevance", "date")
+SORTS = ("relevance", "date", "date_asc")   # date: newest first; date_asc: oldest first
 GROUPS = ("", "document")           # group= : clauses (default) or one row per document
 MAX_SUGGESTIONS = 8
 VALIDITIES = tuple(status.value for status in Status)     # 现行有效 已废止 已失效 尚未施行 未知
 
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+# How people write dates (2018年3月5日, 2018.03, 2018/3/5): separators that become "-".
+_DATE_SEPARATORS = re.compile(r"\s*[年月./／\-]\s*")
+DATE_FORMAT_HINT = "YYYY、YYYY-MM 或 YYYY-MM-DD（也可写 2018年3月、2018.03、2018/3/5）"
 _YEAR = re.compile(r"\d{4}")
 
 
@@ -158,12 +161,17 @@ def _checked_validity(raw: str) -> str:
 
 
 def _padded_date(name: str, raw: str | None) -> str | None:
-    """A YYYY, YYYY-MM or YYYY-MM-DD that names a real period, written with zero padding."""
+    """A YYYY, YYYY-MM or YYYY-MM-DD that names a real period, written with zero padding.
+
+    Written forms are accepted as people type them: 2018年, 2018年3月5日, 2018-3, 2018.03,
+    2018/3/5, full-width digits; each separator becomes "-" and a final 年/月/日 is dropped.
+    """
     if raw is None:
         return None
-    match = _PARTIAL_DATE.fullmatch(unicodedata.normalize("NFKC", raw))  # full-width digits too
+    text = unicodedata.normalize("NFKC", raw).strip().removesuffix("日")   # full-width digits too
+    match = _PARTIAL_DATE.fullmatch(_DATE_SEPARATORS.sub("-", text).rstrip("-"))
     if not match:
-        raise QueryError(f"参数 {name} 的格式应为 YYYY、YYYY-MM 或 YYYY-MM-DD，收到 {raw!r}")
+        raise QueryError(f"参数 {name} 的格式应为 {DATE_FORMAT_HINT}，收到 {raw!r}")
     year, month, day = (int(p) if p else None for p in match.groups())
     try:
         date(year, month or 1, day or 1)

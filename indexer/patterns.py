@@ -21,6 +21,7 @@ parameter rather than a copy:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -90,19 +91,20 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
 
 
 def chinese_number(numeral: str) -> int:
-    """一 → 1, 十一 → 11, 二十三 → 23, 一百零五 → 105; Arabic digits pass through."""
+    """一 → 1, 十一 → 11, 二十三 → 23, 一百零五 → 105, 两 → 2; Arabic digits (full width too) pass
+    through; 0 when the text is no numeral."""
+    numeral = unicodedata.normalize("NFKC", numeral)
     if numeral.isdigit():
         return int(numeral)
     total, digit = 0, 0
     for ch in numeral:
-        if ch == "百":
-            total += (digit or 1) * 100
+        if ch in "十百":
+            total += (digit or 1) * (10 if ch == "十" else 100)
             digit = 0
-        elif ch == "十":
-            total += (digit or 1) * 10
-            digit = 0
-        else:
+        elif ch in _CN_DIGITS:
             digit = _CN_DIGITS[ch]
+        else:
+            return 0
     return total + digit
 
 

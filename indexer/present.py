@@ -36,13 +36,18 @@ def match_spans(text: str, terms: list[str]) -> list[tuple[int, int]]:
     """Merged (start, end) spans of the original `text` covered by any normalised term."""
     normalized, offsets = normalize_with_offsets(text)
     spans = sorted(span for term in set(terms) for span in find_all(normalized, term))
+    return [(offsets[start], offsets[end - 1] + 1) for start, end in merge_intervals(spans)]
+
+
+def merge_intervals(intervals) -> list[tuple[int, int]]:
+    """Sorted (start, end) intervals with the overlapping or touching ones joined."""
     merged: list[list[int]] = []
-    for start, end in spans:
+    for start, end in intervals:
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return [(offsets[start], offsets[end - 1] + 1) for start, end in merged]
+    return [(start, end) for start, end in merged]
 
 
 def _render(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
@@ -104,12 +109,7 @@ def _window(position: int, width: int, length: int) -> tuple[int, int]:
 
 
 def _join_windows(text: str, spans: list[tuple[int, int]], windows: list[tuple[int, int]]) -> str:
-    merged: list[list[int]] = []
-    for lo, hi in windows:
-        if merged and lo <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], hi)
-        else:
-            merged.append([lo, hi])
+    merged = merge_intervals(windows)
     parts = [_render(text, spans, lo, hi) for lo, hi in merged]
     return (ELLIPSIS if merged[0][0] > 0 else "") + ELLIPSIS.join(parts) + \
         (ELLIPSIS if merged[-1][1] < len(text) else "")

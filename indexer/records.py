@@ -160,7 +160,7 @@ class SearchRequest:
     date_from: str | None = None            # YYYY, YYYY-MM or YYYY-MM-DD
     date_to: str | None = None
     doc_id: str | None = None
-    sort: str = "relevance"                 # "relevance" | "date"
+    sort: str = "relevance"                 # "relevance" | "date" (newest first) | "date_asc"
     page: int = 1
     per_page: int = 20
     within: list[str] = field(default_factory=list)     # 在结果中检索: more terms, ANDed

@@ -1,7 +1,8 @@
 """Relevance evaluation: recall@10 and MRR of the published index on a judged query set.
 
 The judged set (tests/relevance_queries.toml) lists, for each query, the clauses that answer it,
-found by reading the corpus. recall@10 counts how many of them the first page of 10 shows
+found by reading the corpus — or, for a known-item query (kind "known": a 文号 in some bracket
+form, a title, a short title), the document it names, judged on the document cards. recall@10 counts how many of them the first page of 10 shows
 (out of at most 10); MRR is the mean of 1 / rank of the first answering clause.
 """
 from __future__ import annotations
@@ -28,7 +29,12 @@ class JudgmentError(ValueError):
 class Judgment:
     request: SearchRequest
     kind: str
-    relevant: list[tuple[str, str]]        # (document id, clause id)
+    relevant: list[tuple[str, str]]        # (document id, clause id); clause "" = the document
+
+    @property
+    def known_item(self) -> bool:
+        """The answer is a document (a 文号 or title query): judged on the document cards."""
+        return all(clause == "" for _, clause in self.relevant)
 
 
 @dataclass
@@ -50,9 +56,12 @@ def load_judgments(path: Path = JUDGMENTS) -> list[Judgment]:
         if unknown or not entry.get("q") or not entry.get("relevant"):
             raise JudgmentError(f"{path}: query {number} needs q and relevant"
                                 + (f"; unknown keys {sorted(unknown)}" if unknown else ""))
-        relevant = [tuple(item.split("#", 1)) for item in entry["relevant"]]
-        if any(len(pair) != 2 for pair in relevant):
-            raise JudgmentError(f"{path}: query {number}: write relevant clauses as 'document#clause'")
+        relevant = [tuple(item.split("#", 1)) if "#" in item else (item, "")
+                    for item in entry["relevant"]]
+        if any(not doc or (clause == "" and "#" in item)
+               for (doc, clause), item in zip(relevant, entry["relevant"])):
+            raise JudgmentError(f"{path}: query {number}: write relevant clauses as "
+                                f"'document#clause', or a document id for a known item")
         filters = {k: v for k, v in entry.items() if k in _FILTERS}
         judgments.append(Judgment(SearchRequest(q=entry["q"], per_page=TOP, **filters),
                                   entry.get("kind", "other"), relevant))
@@ -60,7 +69,11 @@ def load_judgments(path: Path = JUDGMENTS) -> list[Judgment]:
 
 
 def score(engine: Engine, judgment: Judgment) -> QueryScore:
-    found = [(h.doc_id, h.clause_id) for h in engine.search(judgment.request).hits]
+    result = engine.search(judgment.request)
+    if judgment.known_item:
+        found = [(d.id, "") for d in result.documents]
+    else:
+        found = [(h.doc_id, h.clause_id) for h in result.hits]
     relevant = set(judgment.relevant)
     hits = [rank for rank, pair in enumerate(found, 1) if pair in relevant]
     return QueryScore(judgment, found,

@@ -29,7 +29,7 @@ from indexer import analysis, facets, known, params, present, query, store
 from indexer.backends import whoosh
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx.cluster import parse_backend_url
-from indexer.backends.base import FilterSpec, MatchSpec, Ranked
+from indexer.backends.base import BackendUnavailable, FilterSpec, MatchSpec, Ranked
 from indexer.fields import FieldScope, apply_fields
 from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
 from indexer.patterns import chinese_numeral
@@ -167,7 +167,7 @@ class Searcher:
         excluded = self._variants(parsed.excluded, [])
         notice, in_context = "", False
         sentence = parsed.sentence()
-        if sentence and not self.backend.count(MatchSpec(groups=groups[:1])):
+        if sentence and not self._count(MatchSpec(groups=groups[:1])):
             words = query.sentence_words(sentence.typed)
             if words and words != [sentence.text]:
                 expansions, in_context = [], True
@@ -177,7 +177,7 @@ class Searcher:
         if dropped:
             notice += DROPPED_NOTICE.format(terms="、".join(dropped))
         match = MatchSpec(groups=groups, excluded=excluded, in_context=in_context)
-        if len(groups) > 1 and not self.backend.count(match):
+        if len(groups) > 1 and not self._count(match):
             match = replace(match, partial=True)
             notice += PARTIAL_NOTICE
         return Plan(match=match, expansions=tuple(expansions), notice=notice, scope=scope,
@@ -188,13 +188,23 @@ class Searcher:
         others still answer; a lone term that matches nothing stays, to find nothing."""
         if len(groups) < 2:
             return groups, ()
-        counts = [self.backend.count(MatchSpec(groups=(g,), in_context=in_context)) for g in groups]
+        counts = [self._count(MatchSpec(groups=(g,), in_context=in_context)) for g in groups]
         if all(counts) or not any(counts):
             return groups, ()
         typed = [" 或 ".join(t.typed for t in g) for g in parsed.groups] if not in_context \
             else [g[0] for g in groups]
         kept = tuple(g for g, c in zip(groups, counts) if c)
         return kept, tuple(t for t, c in zip(typed, counts) if not c)
+
+    def _count(self, match: MatchSpec) -> int:
+        """How many clauses match, to decide on fallbacks. With a shard down the backend will
+        not give an exact count; the partial one still tells "some" from "none" for what
+        answered, and the search itself then reports the missing part to the reader."""
+        try:
+            return self.backend.count(match)
+        except BackendUnavailable:
+            return self.backend.search(match, FilterSpec(), sort="relevance", offset=0, limit=1,
+                                       facets=False).total
 
     def _variants(self, group: list[query.Term], expansions: list[str]) -> tuple[str, ...]:
         """The normalised strings a group of terms matches: each unquoted term widened with its

@@ -133,8 +133,9 @@ class Reference:
         return {"issuer": dict(issuer), "year": dict(year), "theme": dict(theme), "type": dict(kind),
                 "validity": dict(validity)}
 
-    def date_order(self, docnums: list[int]) -> list[int]:
-        return sorted(sorted(docnums), key=lambda n: self.documents[self.doc_of[n]].date, reverse=True)
+    def date_order(self, docnums: list[int], newest_first: bool = True) -> list[int]:
+        return sorted(sorted(docnums), key=lambda n: self.documents[self.doc_of[n]].date,
+                      reverse=newest_first)
 
 
 def engine_facets(result) -> dict[str, dict[str, int]]:

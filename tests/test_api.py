@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import quote, urlsplit
+import re
+from datetime import date
+from urllib.parse import quote, unquote, urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +17,8 @@ from web.responses import SECURITY_HEADERS
 from site_server import build_hostile_index
 
 # The exact JSON shapes (README "JSON and CSV API"): a key added or lost fails here.
-SEARCH_KEYS = {"query", "total", "document_total", "page", "per_page", "documents", "hits",
-               "groups", "facets", "notice", "partial", "expansions"}
+SEARCH_KEYS = {"query", "total", "document_total", "page", "per_page", "pages", "next", "prev",
+               "documents", "hits", "groups", "facets", "notice", "partial", "expansions"}
 CARD_KEYS = {"id", "title", "doc_number", "issuers", "date", "url"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
             "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number",
@@ -178,7 +180,7 @@ def test_csv_export_has_bom_header_and_every_result(client):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     assert response.data.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert len(rows) == total
     assert {"doc_id", "doc_title", "clause_id", "label", "breadcrumb", "text", "url", "date",
             "issuers"} <= rows[0].keys()
@@ -193,8 +195,101 @@ def test_csv_export_has_bom_header_and_every_result(client):
 def test_csv_of_a_filtered_search_matches_the_json_total(client):
     data = search(client, q=QUERY, year="2017")
     response = client.get(f"/api/search.csv?q={quote(QUERY)}&year=2017")
-    rows = list(csv.DictReader(io.StringIO(response.data.decode("utf-8-sig"))))
+    rows = csv_rows(response)
     assert len(rows) == data["total"] and all(r["date"].startswith("2017") for r in rows)
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    """The export's rows keyed by the English key row (the second row; the first is Chinese)."""
+    lines = io.StringIO(response.data.decode("utf-8-sig"))
+    next(lines)
+    return list(csv.DictReader(lines))
+
+
+def test_csv_headers_are_chinese_then_english_keys(client):
+    from web.api import CSV_COLUMNS
+    response = client.get(f"/api/search.csv?q={quote(QUERY)}&year=2017")
+    chinese, keys, first = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))[:3]
+    assert keys == CSV_COLUMNS and first[0] == "1"
+    assert chinese[:5] == ["序号", "文件编号", "文件标题", "文号", "成文日期"]
+    assert len(chinese) == len(keys) and all(re.search(r"[\u4e00-\u9fff]", c) for c in chinese)
+
+
+def test_csv_file_name_carries_the_query_and_the_date(client):
+    """RFC 6266/5987: a UTF-8 name for browsers, an ASCII one for everything else."""
+    today = date.today().isoformat()
+    disposition = client.get(f"/api/search.csv?q={quote('AI 基础研究')}").headers["Content-Disposition"]
+    fallback = re.search(r'filename="([^"]+)"', disposition).group(1)
+    encoded = re.search(r"filename\*=UTF-8''(\S+)", disposition).group(1)
+    assert disposition.startswith("attachment;") and fallback.isascii()
+    assert fallback == f"cesou-AI-{today}.csv"
+    assert unquote(encoded) == f"cesou-AI_基础研究-{today}.csv"
+    assert client.get("/api/search.csv?year=2017").headers["Content-Disposition"].endswith(
+        f"UTF-8''cesou-{today}.csv")
+
+
+# --- paging links -------------------------------------------------------------------------------
+
+def test_search_json_links_its_pages(client):
+    first = search(client, q=QUERY, per_page=10)
+    assert first["pages"] == -(-first["total"] // 10) > 2 and first["prev"] is None
+    second = get_json(client, path_of(first["next"]))
+    assert second["page"] == 2 and path_of(second["prev"]) == path_of(
+        f"/api/search?q={quote(QUERY)}&per_page=10")
+    last = search(client, q=QUERY, per_page=10, page=first["pages"])
+    assert last["next"] is None and len(last["hits"]) == first["total"] - 10 * (first["pages"] - 1)
+    beyond = search(client, q=QUERY, per_page=10, page=first["pages"] + 5)
+    assert beyond["hits"] == [] and beyond["next"] is None
+    assert get_json(client, path_of(beyond["prev"]))["page"] == first["pages"]
+    nothing = search(client, q="xyzzyplugh")
+    assert (nothing["pages"], nothing["next"], nothing["prev"]) == (1, None, None)
+
+
+def test_no_next_link_past_the_last_page_a_url_may_ask_for(client):
+    from indexer.records import SearchRequest
+    from web.api import page_links
+    with client.application.test_request_context("/api/search"):
+        links = page_links(SearchRequest(q="x", page=1000, per_page=1), pages=5000)
+    assert links["next"] is None and links["prev"].endswith("page=999")
+
+
+def test_sort_by_date_ascending_puts_oldest_first(client):
+    dates = [h["date"] for h in search(client, q=QUERY, sort="date_asc", per_page=100)["hits"]]
+    assert dates == sorted(dates) and len(set(dates)) > 1
+    newest = [h["date"] for h in search(client, q=QUERY, sort="date", per_page=100)["hits"]]
+    assert sorted(newest) == dates
+
+
+# --- /api/ (the help page) -----------------------------------------------------------------------
+
+def test_api_help_page_documents_every_endpoint_and_field(client):
+    from bs4 import BeautifulSoup
+    assert client.get("/api").status_code in (301, 308)
+    response = client.get("/api/")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    soup = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+    assert soup.find("html")["lang"] == "zh-CN" and "接口" in soup.h1.get_text()
+    codes = {c.get_text() for c in soup.select("code")}
+    documented = " ".join(codes)
+    routes = {r.rule for r in client.application.url_map.iter_rules()
+              if r.rule.startswith("/api/") and r.rule != "/api/"}
+    for rule in routes:
+        shown = re.sub(r"<any\(([^,)]+)[^>]*>", r"\1", rule.replace("<doc_id>", "<id>"))
+        assert shown in documented, rule       # /api/cite/<id>/<clause_id>.ris
+    for key in (SEARCH_KEYS | HIT_KEYS | DOCUMENT_KEYS | CLAUSE_KEYS | FACET_VALUE_KEYS | set(FACETS)
+                | {"q", "issuer", "year", "theme", "type", "from", "to", "sort", "page", "per_page",
+                   "doc", "within", "group", "date_asc", "relevance", "date"} | CARD_KEYS):
+        assert key in codes or f'"{key}"' in documented, key
+    examples = soup.select("a.example-link")
+    assert len(examples) >= 4
+    for link in examples:
+        assert client.get(link["href"]).status_code == 200, link["href"]
+    assert "--data-urlencode" in soup.select_one("pre.example").get_text()
+
+
+def test_header_api_link_opens_the_help_page(client):
+    html = client.get("/").get_data(as_text=True)
+    assert 'href="/api/">API</a>' in html
 
 
 # --- /api/documents -----------------------------------------------------------------------------
@@ -369,7 +464,9 @@ def test_any_query_string_is_answered_never_crashed(client, pairs):
     assert response.status_code in (200, 400), (pairs, response.get_data(as_text=True)[:200])
     assert response.is_json
     page = client.get("/", query_string=pairs)
-    assert page.status_code in (200, 400), pairs
+    assert page.status_code in (200, 302, 400), pairs
+    if page.status_code == 302:      # empty parameters, or a page past the last: a clean URL
+        assert client.get(path_of(page.headers["Location"])).status_code in (200, 302, 400), pairs
 
 
 @pytest.mark.parametrize("url", ["/d/%00", "/d/..", "/d/x/%00", "/api/documents/%00",

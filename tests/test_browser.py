@@ -60,7 +60,7 @@ def test_search_from_the_keyboard(page):
     page.wait_for_url(re.compile(r"q="))
     assert page.locator("article.hit").count() == 20
     assert page.locator("article.hit mark").first.inner_text() == QUERY
-    assert page.locator("input[name=q]").input_value() == QUERY
+    assert page.locator("input#q").input_value() == QUERY
 
 
 def test_apply_and_remove_a_facet(page):

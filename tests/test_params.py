@@ -53,6 +53,29 @@ def test_bad_values_name_the_parameter(name, value, message):
         parse(**{name: value})
 
 
+@pytest.mark.parametrize("written, read", [
+    ("2018年", "2018"), ("2018-3", "2018-03"), ("2018.03", "2018-03"), ("2018/3/5", "2018-03-05"),
+    ("2018年3月", "2018-03"), ("2018年3月5日", "2018-03-05"), ("2018 年 3 月", "2018-03"),
+    ("２０１８．３", "2018-03"), ("2018/03", "2018-03"),
+])
+def test_dates_are_read_as_people_write_them(written, read):
+    """Date fields accept the forms researchers type (issue 11, item 18), kept as YYYY[-MM[-DD]]."""
+    assert parse(**{"from": written}).date_from == read
+    assert parse(**{"to": written}).date_to == read
+
+
+@pytest.mark.parametrize("name, value", [("from", "2018--3"), ("to", "2018年13月"),
+                                         ("from", "3月5日"), ("to", "2018/2/30")])
+def test_unreadable_dates_are_refused_in_chinese_naming_the_parameter(name, value):
+    with pytest.raises(QueryError, match=f"参数 {name} ") as refused:
+        parse(**{name: value})
+    assert "格式" in str(refused.value) or "有效日期" in str(refused.value)
+
+
+def test_date_sort_goes_both_ways():
+    assert parse(sort="date_asc").sort == "date_asc" and parse(sort="date").sort == "date"
+
+
 def test_full_width_digits_are_read_as_numbers():
     """A Chinese input method often types full-width digits."""
     req = parse(year="２０１７", page="２", **{"from": "２０１５－０３"})
@@ -94,7 +117,7 @@ requests = st.builds(
     doc_types=st.lists(st.sampled_from(["意见", "规划"]), unique=True),
     date_from=st.sampled_from([None, "2015", "2015-03", "2015-03-01"]),
     date_to=st.sampled_from([None, "2021", "2021-12-31"]),
-    sort=st.sampled_from(["relevance", "date"]),
+    sort=st.sampled_from(["relevance", "date", "date_asc"]),
     page=st.integers(1, MAX_PAGE), per_page=st.integers(1, MAX_PER_PAGE),
 )
 

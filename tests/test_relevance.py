@@ -25,12 +25,13 @@ def test_the_judged_set_covers_every_kind():
     judgments = relevance.load_judgments()
     kinds = {j.kind for j in judgments}
     assert len(judgments) >= 30
-    assert {"word", "phrase", "synonym", "traditional", "question", "filter"} <= kinds
+    assert {"word", "phrase", "synonym", "traditional", "question", "filter", "known"} <= kinds
 
 
 def test_every_judged_clause_exists(engine):
     missing = [(j.request.q, doc, clause) for j in relevance.load_judgments()
-               for doc, clause in j.relevant if engine.clause(doc, clause) is None]
+               for doc, clause in j.relevant
+               if (engine.document(doc) if clause == "" else engine.clause(doc, clause)) is None]
     assert not missing
 
 
@@ -58,9 +59,16 @@ def test_scores_are_computed_from_the_ranking():
 
 def test_a_broken_judgment_file_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[query]]\nq = "x"\nrelevant = ["no-hash"]\n', encoding="utf-8")
+    bad.write_text('[[query]]\nq = "x"\nrelevant = ["#1"]\n', encoding="utf-8")
     with pytest.raises(relevance.JudgmentError, match="document#clause"):
         relevance.load_judgments(bad)
     bad.write_text('[[query]]\nq = "x"\nrelevant = ["a#1"]\ncolour = "red"\n', encoding="utf-8")
     with pytest.raises(relevance.JudgmentError, match="colour"):
         relevance.load_judgments(bad)
+
+
+def test_known_items_are_the_first_card(scores):
+    """A 文号 in any bracket form, a title or a short title names its document first."""
+    known = [s for s in scores if s.judgment.kind == "known"]
+    assert len(known) >= 10
+    assert all(s.reciprocal_rank == 1.0 for s in known), relevance.report(known)

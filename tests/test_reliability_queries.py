@@ -158,6 +158,8 @@ def test_pages_and_csv_never_fail(client, some_document, some_clause, qs):
     export, and the document and clause pages (which highlight `q`)."""
     for path in ("/", "/api/search.csv", f"/d/{some_document}", some_clause):
         response = timed(client.get, path, query_string=qs)
+        if response.status_code == 302:   # empty parameters or a page past the last: a clean URL
+            response = timed(client.get, response.headers["Location"], follow_redirects=True)
         assert response.status_code in (200, 400), f"{path}?{qs} → {response.status_code}"
         assert "Traceback" not in response.get_data(as_text=True)
 

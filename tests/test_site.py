@@ -110,15 +110,17 @@ def test_pagination_links_keep_the_query_and_move_pages(client):
 def test_year_histogram_bars_filter_by_year(client, api):
     soup = page(client, f"/?q={quote(QUERY)}")
     bars = soup.select(".histogram svg a")
-    years = [v["value"] for v in api(f"/api/search?q={quote(QUERY)}")["facets"]["year"]]
-    assert len(bars) == int(years[-1]) - int(years[0]) + 1     # every year in the span, gaps included
+    years = sorted(v["value"] for v in api(f"/api/search?q={quote(QUERY)}")["facets"]["year"])
+    # every year in the span is drawn, gaps included; only years with matches are links
+    assert len(soup.select(".histogram .bar")) == int(years[-1]) - int(years[0]) + 1
+    assert len(bars) == len(years)
     assert query_of(bars[0]["href"])["year"] == [years[0]]
 
 
 def test_csv_export_link_carries_the_search(client):
-    link = page(client, f"/?q={quote(QUERY)}&year=2017&page=2").select_one("a.export")["href"]
+    link = page(client, f"/?q={quote(QUERY)}&year=2018&page=2").select_one("a.export")["href"]
     assert urlsplit(link).path == "/api/search.csv"
-    assert query_of(link) == {"q": [QUERY], "year": ["2017"]}
+    assert query_of(link) == {"q": [QUERY], "year": ["2018"]}
     assert client.get(link).status_code == 200
 
 
@@ -350,3 +352,42 @@ def test_clause_title_joins_label_and_heading_as_printed():
     assert present.clause_title(DOC.clauses[2]) == "7."
     article = Clause(id="art-6", label="第六条", heading="总则", text="", parent=None, kind="article")
     assert present.clause_title(article) == "第六条 总则"
+
+
+# --- round two: known-item cards, grouping, search within results -----------------------------
+
+def test_a_doc_number_shows_its_document_card_above_the_results(client):
+    soup = page(client, f"/?q={quote('国发[2018]4号')}")
+    card = soup.select_one(".known-items .doc-card")
+    assert card and "国务院关于全面加强基础科学研究的若干意见" in card.get_text()
+    assert "国发〔2018〕4号" in card.get_text() and card.a["href"] == "/d/gf-2018-4"
+    assert "没有其他条款提到" in soup.get_text()        # not "no match": the document is there
+
+
+def test_the_summary_counts_clauses_and_documents(client, api):
+    data = api(f"/api/search?q={quote(QUERY)}")
+    text = page(client, f"/?q={quote(QUERY)}").select_one(".count").get_text()
+    assert f"{data['total']} 个条款，来自 {data['document_total']} 份文件" in " ".join(text.split())
+
+
+def test_grouped_view_has_one_row_per_document_with_its_count(client, api):
+    grouped = api(f"/api/search?q={quote(QUERY)}&group=document")
+    soup = page(client, f"/?q={quote(QUERY)}&group=document")
+    rows = soup.select("article.doc-group")
+    assert len(rows) == min(len(grouped["groups"]), 20) and rows
+    first = grouped["groups"][0]
+    assert first["title"] in rows[0].h2.get_text() and f"{first['clauses']} 个条款匹配" in rows[0].get_text()
+    assert not rows[0].select(".hit .hit-doc")          # the document is not repeated in its cards
+    switch = soup.select_one(".view-switch a")
+    assert switch.get_text() == "按条款" and "group=" not in switch["href"]
+
+
+def test_search_within_results_keeps_the_search_and_adds_a_term(client):
+    soup = page(client, f"/?q={quote(QUERY)}&year=2018")
+    form = soup.select_one("form.within-form")
+    hidden = {(i["name"], i["value"]) for i in form.select("input[type=hidden]")}
+    assert ("q", QUERY) in hidden and ("year", "2018") in hidden
+    assert form.select_one("input[name=within]")
+    narrowed = page(client, f"/?q={quote(QUERY)}&within={quote('人才')}")
+    chip = next(a for a in narrowed.select(".chips a") if "结果中" in a.get_text())
+    assert "within" not in chip["href"]

@@ -1,7 +1,11 @@
 """The `api` blueprint: JSON and CSV twins of the pages.
 
-    /api/search            the search page's results as JSON (same parameters)
-    /api/search.csv        every result of that search as CSV
+    /api/                  this list for people: a Chinese page with every parameter, field and
+                           a working example (templates/api.html)
+    /api/search            the search page's results as JSON (same parameters), with the
+                           page count and the next/previous pages' URLs (null at the ends)
+    /api/search.csv        every result of that search as CSV: a Chinese header row, then
+                           the English keys row (CSV_COLUMNS), so pandas reads it with header=1
     /api/documents         all documents
     /api/documents/<id>    one document with its clauses, references, cited_by and validity
     /api/citations.csv     every reference of the corpus, one row each (UTF-8 with BOM)
@@ -17,9 +21,11 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import asdict
+from datetime import date
 
-from flask import Blueprint, Response, abort, jsonify, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from indexer import cite, facets, params, store
 from indexer.links import export
@@ -28,12 +34,25 @@ from web import links
 from web.engine import searcher
 from web.responses import csv_response
 from web.site import clause_reference, document_or_redirect
-from web.urls import search_url
+from web.urls import page_count, search_url
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
 CSV_COLUMNS = ["rank", "doc_id", "doc_title", "doc_number", "date", "issuers", "doc_type", "themes",
                "clause_id", "label", "heading", "breadcrumb", "text", "url", "score"]
+# The first CSV row, for people (a spreadsheet); the second row is CSV_COLUMNS, for programs.
+CSV_HEADINGS = {"rank": "序号", "doc_id": "文件编号", "doc_title": "文件标题", "doc_number": "文号",
+                "date": "成文日期", "issuers": "发文机关", "doc_type": "文种", "themes": "主题",
+                "clause_id": "条款编号", "label": "条款序号", "heading": "条款标题",
+                "breadcrumb": "所在位置", "text": "条款正文", "url": "链接", "score": "相关度得分"}
+
+
+@bp.get("/")
+def help():
+    """The API described for people, in Chinese, with examples that run against this server."""
+    return render_template("api.html", columns=[(CSV_HEADINGS[c], c) for c in CSV_COLUMNS],
+                           sorts=params.SORTS, max_page=params.MAX_PAGE,
+                           max_per_page=params.MAX_PER_PAGE)
 
 
 @bp.get("/search")
@@ -41,9 +60,10 @@ def search():
     req = params.request_from_args(request.args.to_dict(flat=False))
     result = searcher().search(req)
     shown = facets.with_urls(result.facets, req, lambda r: search_url(r, "api.search"))
+    pages = page_count(req, result)
     return jsonify(
         query=req.q, total=result.total, document_total=result.document_total,
-        page=req.page, per_page=req.per_page,
+        page=req.page, per_page=req.per_page, pages=pages, **page_links(req, pages),
         documents=[card_json(d) for d in result.documents],
         hits=[hit_json(hit) for hit in result.hits],
         groups=[group_json(g) for g in result.groups],
@@ -58,7 +78,25 @@ def search_csv():
     req = params.request_from_args(request.args.to_dict(flat=False))
     hits = searcher().iter_all(req)
     rows = ([rank] + [hit_json(hit)[c] for c in CSV_COLUMNS[1:]] for rank, hit in enumerate(hits, 1))
-    return csv_response([CSV_COLUMNS, *rows], "cesou-search.csv")
+    headings = [CSV_HEADINGS[c] for c in CSV_COLUMNS]
+    return csv_response([headings, CSV_COLUMNS, *rows], csv_filename(req.q, date.today()))
+
+
+def page_links(req, pages: int) -> dict:
+    """`next` and `prev`: absolute URLs of the neighbouring pages, None at either end (the end
+    is also params.MAX_PAGE, the last page a URL may ask for); a page past the last has no
+    next, and its prev is the last page."""
+    def at(page: int) -> str:
+        return request.host_url.rstrip("/") + search_url(req, "api.search", page=page)
+    last = min(pages, params.MAX_PAGE)
+    return {"next": at(req.page + 1) if req.page < last else None,
+            "prev": at(min(req.page - 1, pages)) if req.page > 1 else None}
+
+
+def csv_filename(q: str, day: date) -> str:
+    """cesou-<query>-<YYYY-MM-DD>.csv: what was searched and when, safe in any file system."""
+    words = re.sub(r'[\\/:*?"<>|\s\x00-\x1f]+', "_", q).strip("_.")[:40]
+    return f"cesou-{words + '-' if words else ''}{day.isoformat()}.csv"
 
 
 @bp.get("/documents")

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from urllib.parse import quote
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
@@ -67,7 +69,16 @@ def csv_response(rows, filename: str) -> Response:
     for row in rows:
         writer.writerow([csv_cell(cell) for cell in row])
     return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with the file name twice (RFC 6266): `filename*=UTF-8''…` (RFC 5987,
+    percent-encoded UTF-8) for browsers, which prefer it, and an ASCII `filename="…"` for
+    clients that do not read it (non-ASCII characters dropped, never an empty name)."""
+    kept = (part.strip("_") for part in re.split(r"[^A-Za-z0-9._]+", filename))
+    fallback = "-".join(part for part in kept if part) or "download"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def error_message(error: HTTPException) -> str:

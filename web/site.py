@@ -5,7 +5,7 @@ cannot mix two versions into one page.
 """
 from __future__ import annotations
 
-import math
+from collections import Counter
 from dataclasses import replace
 from datetime import date
 
@@ -15,11 +15,30 @@ from indexer import cite, facets, params, present
 from indexer.records import Document, QueryError, SearchRequest
 from web import links
 from web.engine import searcher
-from web.urls import same_query, search_url, year_bars
+from web.urls import page_count, query_string, same_query, search_url, year_bars
 
 bp = Blueprint("site", __name__)
 
 DOCUMENT_ORDERS = {"newest": True, "oldest": False}   # documents page ?order= → reverse by date
+# The documents page's filters: parameter → the values a document has for it.
+DOCUMENT_FILTERS = {
+    "issuer": lambda d: d.issuers,
+    "year": lambda d: [d.date[:4]] if d.date else [],
+    "type": lambda d: [d.doc_type] if d.doc_type else [],
+    "theme": lambda d: d.themes,
+}
+
+
+@bp.before_request
+def clean_shared_urls():
+    """A page URL with empty parameters (a form's unused `from=&to=`, a "全部" select) answers
+    with a redirect to the same URL without them, so the address people share stays clean.
+    (site.js leaves empty fields out on submit; this catches forms without JavaScript.)"""
+    pairs = list(request.args.items(multi=True))
+    kept = [(name, value) for name, value in pairs if value.strip()]
+    if len(kept) < len(pairs):
+        return redirect(request.path + query_string(kept), 302)
+    return None
 
 
 @bp.get("/")
@@ -30,11 +49,14 @@ def search():
         newest = sorted(s.documents(), key=lambda d: d.date, reverse=True)
         return render_template("search.html", req=req, result=None, error=None, documents=newest)
     result = s.search(req)
+    pages = page_count(req, result)
+    if req.page > pages:     # "第 99/6 页": the last page is where such a link meant to go
+        return redirect(search_url(req, page=pages), 302)
     result.facets = facets.with_urls(result.facets, req, search_url)
     return render_template(
         "search.html", req=req, result=result, error=None,
         scope=s.document(req.doc_id) if req.doc_id else None,
-        pages=max(1, math.ceil((result.document_total if req.group else result.total) / req.per_page)),
+        pages=pages,
         within_args=params.args_from_request(replace(req, page=1)),
         year_bars=year_bars(result.facets.get("year", [])),
         suggestions=[] if result.hits else params.suggestions(req, s.alias_table()),
@@ -52,17 +74,22 @@ def documents():
     order = request.args.get("order", "newest")
     if order not in DOCUMENT_ORDERS:
         abort(400, description=f"参数 order 只能是 {' 或 '.join(DOCUMENT_ORDERS)}")
-    issuer, theme = request.args.get("issuer", ""), request.args.get("theme", "")
+    chosen = {name: request.args.get(name, "") for name in DOCUMENT_FILTERS}
     everything = searcher().documents()
     shown = [d for d in everything
-             if (not issuer or issuer in d.issuers) and (not theme or theme in d.themes)]
+             if all(not value or value in DOCUMENT_FILTERS[name](d) for name, value in chosen.items())]
     shown.sort(key=lambda d: d.date, reverse=DOCUMENT_ORDERS[order])
     return render_template(
-        "documents.html", documents=shown, total=len(everything), order=order,
-        issuer=issuer, theme=theme,
-        issuers=sorted({i for d in everything for i in d.issuers}),
-        themes=sorted({t for d in everything for t in d.themes}),
+        "documents.html", documents=shown, total=len(everything), order=order, chosen=chosen,
+        options={name: _counted(everything, values, by_count=name != "year")
+                 for name, values in DOCUMENT_FILTERS.items()},
     )
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers and feed readers ask for /favicon.ico whatever the page links to."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
 
 
 @bp.get("/documents")
@@ -148,6 +175,15 @@ def _terms_for(q: str, doc_id: str) -> list[str]:
         return searcher().search(SearchRequest(q=q, doc_id=doc_id, per_page=1)).terms
     except QueryError:
         return []
+
+
+def _counted(documents, values_of, by_count: bool = True) -> list[tuple[str, int]]:
+    """(value, number of documents) for a filter's select: most documents first, then by name,
+    so the bodies that issue most are at the top; or by value, last first (years)."""
+    counts = Counter(v for d in documents for v in values_of(d))
+    if not by_count:
+        return sorted(counts.items(), reverse=True)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 def _has_filters(req: SearchRequest) -> bool:

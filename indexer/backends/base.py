@@ -79,7 +79,8 @@ class SearchBackend(Protocol):
     def search(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int,
                limit: int | None, facets: bool = True) -> Ranked:
         """Matches in result order (relevance: score desc then docnum; date: document date
-        desc then docnum), the slice [offset, offset+limit) (limit None: all)."""
+        desc then docnum; date_asc: document date asc then docnum), the slice
+        [offset, offset+limit) (limit None: all). `sort` is one of indexer.params.SORTS."""
 
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         """The exact number of clauses matching."""

@@ -41,6 +41,9 @@ READ_TIMEOUT_S = cluster.AGENT_QUERY_TIMEOUT_MS / 1000 + 10.0
 MIN_MAX_MATCHES = 5000
 # Rows per statement of an export (limit=None): max_matches must cover offset+limit.
 EXPORT_CHUNK = 2000
+# ORDER BY of each sort (indexer.params.SORTS); id ASC keeps a document's clauses in order.
+ORDERS = {"relevance": "WEIGHT() DESC, id ASC", "date": "date_rank DESC, id ASC",
+          "date_asc": "date_rank ASC, id ASC"}
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),
                  "type": ("doctype", "types"), "year": ("year", None),
                  "validity": ("validity", "validities")}
@@ -152,10 +155,10 @@ class SphinxQLBackend:
                limit: int | None, facets: bool = True) -> Ranked:
         if limit is None:
             return self._search_all(match, filters, sort=sort, offset=offset, facets=facets)
-        if sort not in ("relevance", "date") or offset < 0 or limit < 0:
+        if sort not in ORDERS or offset < 0 or limit < 0:
             raise ValueError(f"bad paging or sort: sort={sort!r} offset={offset} limit={limit}")
         where, args = self._where(match, filters)
-        order = "WEIGHT() DESC, id ASC" if sort == "relevance" else "date_rank DESC, id ASC"
+        order = ORDERS[sort]
         sql = (f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {order} "
                f"LIMIT {int(offset)},{max(int(limit), 1)} "
                f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, {_OPTIONS}")

@@ -219,12 +219,12 @@ class WhooshBackend:
         allowed, groups = self._allowed(match, filters)
         end = None if limit is None else offset + limit
         variants = [list(g) for g in match.groups]
-        if sort == "date" or not variants:
+        if sort in ("date", "date_asc") or not variants:
             ranked = sorted(allowed)
-            if sort == "date":
-                # Stable sort: clauses of one document stay in document order.
+            if sort in ("date", "date_asc"):
+                # Stable sort: clauses of one document stay in document order either way.
                 dates = [d.date for d in self.v.documents]
-                ranked.sort(key=lambda n: dates[self.v.doc_of[n]], reverse=True)
+                ranked.sort(key=lambda n: dates[self.v.doc_of[n]], reverse=sort == "date")
             page = ranked[offset:end]
             scores = self._full_scores(variants, set(page)) if variants else {}
         else:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from indexer.identify import document_id
 from indexer.links.extract import DOC_NUMBER_IN_TEXT
 from indexer.links.model import Reference
+from indexer.patterns import chinese_number
 from indexer.records import Clause, Document
 
 
@@ -38,7 +39,6 @@ _PROVISIONAL = re.compile(r"[(（](?:暂行|试行)[)）]|(?:暂行|试行)(?=[\
 _YEAR_PREFIX = re.compile(r"^\d{4}年度?")
 _SHORT_SELF = 6         # longest undefined abbreviation read as the citing document itself
 
-_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"〇": 0, "两": 2}
 
 
 @dataclass(kw_only=True)
@@ -223,20 +223,3 @@ def _own_article(citing: Document, clause_id: str) -> str | None:
     while current is not None and not current.id.startswith("art-"):
         current = by_id.get(current.parent) if current.parent else None
     return current.id if current else None
-
-
-def chinese_number(text: str) -> int:
-    """12, 十二, 二十四, 一百零五 → int (0 when malformed)."""
-    text = unicodedata.normalize("NFKC", text)
-    if text.isdigit():
-        return int(text)
-    total, current = 0, 0
-    for char in text:
-        if char in _DIGITS:
-            current = _DIGITS[char]
-        elif char in "十百":
-            total += (current or 1) * (10 if char == "十" else 100)
-            current = 0
-        else:
-            return 0
-    return total + current

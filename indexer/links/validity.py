@@ -31,7 +31,8 @@ from pathlib import Path
 
 from indexer.aliases import config_file
 from indexer.links.model import Reference, Relation, Status, Validity
-from indexer.links.resolve import chinese_number, not_earlier
+from indexer.links.resolve import not_earlier
+from indexer.patterns import chinese_number
 from indexer.patterns import DATE, SELF_GENRES as _GENRES
 from indexer.records import Clause, Document
 
