@@ -69,6 +69,12 @@ def search_alias():
     return redirect(same_query("site.search"), 301)
 
 
+@bp.get("/help")
+def syntax_help():
+    """What can be typed in the search box, with examples that run."""
+    return render_template("help.html")
+
+
 @bp.get("/d")
 def documents():
     order = request.args.get("order", "newest")
