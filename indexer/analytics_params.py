@@ -2,7 +2,7 @@
 
 Same rules as indexer/params.py: every bad value is a QueryError (HTTP 400) whose Chinese
 message names the parameter; every limit is a named constant here. A search's own parameters
-(q, issuer, year, theme, type, from, to, doc, within, sort) are read by params.request_from_args,
+(q, issuer, year, theme, type, validity, from, to, doc, within, sort) are read by params.request_from_args,
 so an analytics URL filters exactly like the search page it was reached from.
 
     trends        q (repeatable, 1–MAX_TREND_QUERIES), the search filters, by, measure

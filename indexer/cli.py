@@ -11,9 +11,11 @@ import html
 import json
 import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from indexer import config, index, params, present, relevance, store, tag
+from indexer.links.export import summarize, summary_text
 from indexer.pipeline import build_corpus
 from indexer.records import Corpus, QueryError, SearchRequest
 from indexer.report import inspect_report
@@ -47,10 +49,18 @@ def build_command(args) -> int:
 
 # --- the parsed corpus ------------------------------------------------------------------------
 
-def _corpus(args) -> Corpus | None:
+def _corpus_folder(args) -> Path | None:
+    """The --corpus folder, or None after saying it is missing (every command that parses)."""
     corpus_dir = Path(args.corpus)
     if not corpus_dir.is_dir():
         print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
+        return None
+    return corpus_dir
+
+
+def _corpus(args) -> Corpus | None:
+    corpus_dir = _corpus_folder(args)
+    if corpus_dir is None:
         return None
     try:
         return build_corpus(corpus_dir)
@@ -88,9 +98,8 @@ def export_command(args) -> int:
 
 def themes_command(args) -> int:
     """Each theme's document and clause counts and its top documents, to tune themes.toml."""
-    corpus_dir = Path(args.corpus)
-    if not corpus_dir.is_dir():
-        print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
+    corpus_dir = _corpus_folder(args)
+    if corpus_dir is None:
         return EXIT_USAGE
     try:
         taxonomy = tag.load_taxonomy(corpus_dir)
@@ -101,11 +110,30 @@ def themes_command(args) -> int:
     return 0
 
 
+def citations_command(args) -> int:
+    """The citation graph's summary (references found, resolved, by relation, validity, the
+    most cited titles not held), linked exactly as a build links it, as of today."""
+    corpus = _corpus(args)
+    if corpus is None:
+        return EXIT_USAGE
+    try:
+        _, graph, warnings = index.link(corpus, Path(args.corpus), date.today())
+    except ValueError as error:     # a broken validity.toml, named by its entry
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(summary_text(summarize(graph)))
+    for source, messages in warnings.items():
+        for message in messages:
+            print(f"warning: {source}: {message}", file=sys.stderr)
+    return 0
+
+
 # --- the published index ----------------------------------------------------------------------
 
 def search_command(args) -> int:
     req = SearchRequest(q=args.query, issuers=args.issuer, years=args.year, themes=args.theme,
-                        doc_types=args.doc_type, date_from=args.date_from, date_to=args.date_to,
+                        doc_types=args.doc_type, validities=args.validity,
+                        date_from=args.date_from, date_to=args.date_to,
                         doc_id=args.doc_id, sort=args.sort, page=args.page, per_page=args.per_page)
     try:
         params.validate(req)
@@ -147,6 +175,7 @@ def _search_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--year", action="append", type=int, default=[])
     p.add_argument("--theme", action="append", default=[])
     p.add_argument("--type", dest="doc_type", action="append", default=[])
+    p.add_argument("--validity", action="append", default=[], choices=params.VALIDITIES)
     p.add_argument("--from", dest="date_from")
     p.add_argument("--to", dest="date_to")
     p.add_argument("--doc", dest="doc_id")
@@ -165,6 +194,7 @@ COMMANDS = {
                lambda p: p.add_argument("--out", default="-", help="output file (default: stdout)")),
     "search": (search_command, "search the published index", _search_arguments),
     "themes": (themes_command, "show theme counts and top documents", None),
+    "citations": (citations_command, "summarise the links between documents and their validity", None),
     "relevance": (relevance_command, "recall@10 and MRR on the judged queries", None),
 }
 

@@ -1,10 +1,12 @@
-"""Facets: issuer, year, theme and document type, counted over all matches, shown with links.
+"""Facets: issuer, year, theme, document type and validity, counted over all matches, shown with links.
 
 Counting rules (every backend counts the same way; tests/test_conformance compares them):
 * a clause counts once under each distinct issuer of its document;
 * year is the first four digits of the document date, when they are digits;
 * theme is each of the clause's own themes;
-* type is the document's doc_type, when it has one.
+* type is the document's doc_type, when it has one;
+* validity is the document's 时效性 (Document.validity, set by the build from the citation
+  graph): a clause counts under its document's status, like the other document metadata.
 Counts are over all matches with every filter applied, the facet's own included (Datasette
 style), so a number is what selecting that value shows.
 
@@ -27,8 +29,9 @@ from indexer.backends.base import FACET_NAMES, FilterSpec
 from indexer.records import Document, FacetValue, SearchRequest
 
 # URL parameter of each facet → the SearchRequest field holding its selected values.
-FACET_FIELDS = {"issuer": "issuers", "year": "years", "theme": "themes", "type": "doc_types"}
-FACET_LABELS = {"issuer": "发文机关", "year": "年份", "theme": "主题", "type": "文种"}
+FACET_FIELDS = {"issuer": "issuers", "year": "years", "theme": "themes", "type": "doc_types",
+                "validity": "validities"}
+FACET_LABELS = {"issuer": "发文机关", "year": "年份", "theme": "主题", "type": "文种", "validity": "效力"}
 assert tuple(FACET_FIELDS) == FACET_NAMES
 
 
@@ -113,7 +116,8 @@ def document_passes(document: Document, filters: FilterSpec) -> bool:
             or (filters.doc_ids is not None and document.id not in filters.doc_ids) \
             or (filters.issuers and not filters.issuers & set(document.issuers)) \
             or (filters.years and year_of(document) not in filters.years) \
-            or (filters.doc_types and document.doc_type not in filters.doc_types):
+            or (filters.doc_types and document.doc_type not in filters.doc_types) \
+            or (filters.validities and document.validity not in filters.validities):
         return False
     if filters.date_lo or filters.date_hi:
         span = period(document.date)     # undated documents fall outside any range
@@ -135,6 +139,7 @@ def count(documents: list[Document], doc_of, clause_of, docnums: Iterable[int]
     issuers: Counter = Counter()
     years: Counter = Counter()
     types: Counter = Counter()
+    validities: Counter = Counter()
     for d, clauses in per_document.items():
         document = documents[d]
         for issuer in set(document.issuers):
@@ -143,5 +148,6 @@ def count(documents: list[Document], doc_of, clause_of, docnums: Iterable[int]
             years[str(year_of(document))] += clauses
         if document.doc_type:
             types[document.doc_type] += clauses
+        validities[document.validity] += clauses
     return {"issuer": dict(issuers), "year": dict(years), "theme": dict(themes),
-            "type": dict(types)}
+            "type": dict(types), "validity": dict(validities)}

@@ -2,6 +2,16 @@
 
 The folder layout and the JSON form of the records are indexer/store.py's.
 
+Links (issue 14): every publish runs `links.link_corpus` over the whole corpus — never an
+incremental update, so adding a document that cites an old one grows the old one's 被引用 list —
+with today's date (validity is as of the build: rebuild to refresh it), the editor's
+validity.toml and the issuer names of aliases.toml. The graph is written as citations.json, and
+each Document carries its status (`Document.validity`) so filters and facets treat it like any
+other document metadata. A broken validity.toml fails the build with a message naming the file
+and the entry, as a broken aliases.toml does: a status the editor set must never be silently
+dropped. An override naming a document the corpus does not hold is only a warning (the
+document may simply not be collected yet).
+
 A build writes a new version beside the served one and switches `current` only when the version
 is complete, so a crash or Ctrl-C leaves the served index untouched. The current and the previous
 version are kept (a serving process may still read the previous one); anything else, including
@@ -14,13 +24,15 @@ import os
 import shutil
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, analytics_files, config, pipeline, present, store
+from indexer import aliases, analysis, analytics_files, config, links, pipeline, present, store
 from indexer.backends import whoosh
+from indexer.links import CitationGraph
+from indexer.links.validity import CONFIG_NAME as VALIDITY_CONFIG
 from indexer.records import Clause, Corpus, Document
 from indexer.sphinx.build import publish_sphinx
 from indexer.store import BuildError, build_lock, jieba_cache, published_version, write_json
@@ -65,6 +77,7 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True) -> Buil
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise BuildError(f"语料目录不存在：{corpus_dir}  Corpus folder not found: {corpus_dir}")
+    links.load_overrides(corpus_dir)    # a broken validity.toml fails now, not after the parse
     with build_lock(index_dir):
         started = time.monotonic()
         # Before the pipeline: its tag stage segments with jieba too.
@@ -81,6 +94,7 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
             started: float | None = None) -> BuildReport:
     """Write `corpus` as a new version and make it current. The caller holds build_lock."""
     started = time.monotonic() if started is None else started
+    corpus, graph, link_warnings = link(corpus, corpus_dir, date.today())
     build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     versions = index_dir / "versions"
     version = versions / build_id
@@ -95,11 +109,12 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
         _write_backend(version, corpus, normalized, show_progress)
+        store.write_citations(version, graph)
         analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"])
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
-            warnings=_warnings_by_file(corpus), seconds=0.0)
+            warnings={**_warnings_by_file(corpus), **link_warnings}, seconds=0.0)
         _sync_tree(version)     # everything on disk before the manifest declares it complete
         write_json(version / store.MANIFEST, {
             "format": store.FORMAT, "build_id": build_id, "corpus": str(corpus_dir.resolve()),
@@ -114,6 +129,22 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
     _remove_stale(versions, keep={version, previous})
     report.seconds = time.monotonic() - started
     return report
+
+
+def link(corpus: Corpus, corpus_dir: Path, today: date
+         ) -> tuple[Corpus, CitationGraph, dict[str, list[str]]]:
+    """The citation graph of `corpus` as of `today`, the corpus with each document's validity
+    set from it, and warnings about validity.toml entries naming no document of the corpus."""
+    overrides = links.load_overrides(corpus_dir)
+    graph = links.link_corpus(corpus.documents, corpus.aliases, overrides, today=today,
+                              issuer_names=aliases.load_aliases(corpus_dir).issuers)
+    documents = [dataclasses.replace(d, validity=str(graph.validity[d.id].status))
+                 for d in corpus.documents]
+    known = {d.id for d in documents}
+    unknown = [f"[{doc_id}]：语料中没有这个文件，此条未使用 / no such document, entry unused"
+               for doc_id in overrides if doc_id not in known]
+    warnings = {VALIDITY_CONFIG: unknown} if unknown else {}
+    return dataclasses.replace(corpus, documents=documents), graph, warnings
 
 
 def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progress: bool) -> None:

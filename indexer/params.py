@@ -19,6 +19,7 @@ from datetime import date
 
 from indexer.aliases import AliasTable
 from indexer.facets import FACET_FIELDS, FACET_LABELS, toggled
+from indexer.links.model import Status
 from indexer.query import MAX_QUERY_CHARS, check_length
 from indexer.records import QueryError, SearchRequest
 
@@ -27,6 +28,7 @@ MAX_PER_PAGE = 100
 SORTS = ("relevance", "date", "date_asc")   # date: newest first; date_asc: oldest first
 GROUPS = ("", "document")           # group= : clauses (default) or one row per document
 MAX_SUGGESTIONS = 8
+VALIDITIES = tuple(status.value for status in Status)     # 现行有效 已废止 已失效 尚未施行 未知
 
 _PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
 # How people write dates (2018年3月5日, 2018.03, 2018/3/5): separators that become "-".
@@ -55,6 +57,7 @@ def request_from_args(args: Mapping[str, list[str]]) -> SearchRequest:
         years=_unique([_checked_year(v) for v in values("year")]),
         themes=_unique(values("theme")),
         doc_types=_unique(values("type")),
+        validities=_unique([_checked_validity(v) for v in values("validity")]),
         date_from=_padded_date("from", single("from")),
         date_to=_padded_date("to", single("to")),
         doc_id=single("doc"),
@@ -149,6 +152,12 @@ def _checked_year(raw: str) -> int:
     if not _YEAR.fullmatch(raw):
         raise QueryError(f"参数 year 必须是四位年份，如 2017，收到 {raw!r}")
     return int(raw)
+
+
+def _checked_validity(raw: str) -> str:
+    if raw not in VALIDITIES:
+        raise QueryError(f"参数 validity 只能是 {'、'.join(VALIDITIES)} 之一，收到 {raw!r}")
+    return raw
 
 
 def _padded_date(name: str, raw: str | None) -> str | None:

@@ -277,3 +277,80 @@ def _is_field_line(line: str, clause: Clause, parent: Clause | None) -> bool:
     held = {**(parent.fields if parent else {}), **clause.fields}
     return bool(pairs) and all(held.get(name) == value or (not value and held.get(name))
                                for name, value in pairs.items())
+
+
+# --- references in clause text: links and highlights in one pass -------------------------------
+
+@dataclass(frozen=True)
+class LinkSpan:
+    """A reference to show in a clause text: text[start:end] links to `href`, or, with no href
+    (a document the collection does not hold), stays plain text carrying the hint."""
+    start: int
+    end: int
+    href: str | None
+    hint: str
+
+
+def linked_paragraphs(text: str, terms: list[str], links: list[LinkSpan]) -> list[str]:
+    """HTML of each non-empty paragraph ("\\n"-separated) of `text`; see `linked_lines`."""
+    return linked_lines(text, [p for p in text.split("\n") if p], terms, links)
+
+
+def linked_lines(text: str, lines: list[str], terms: list[str], links: list[LinkSpan]) -> list[str]:
+    """HTML of each of `lines` — paragraphs of `text` in order (a Reading's, field lines left
+    out) — every piece escaped, query matches in <mark> (found per line, as `highlight` does),
+    references as <a class="ref"> or <span class="ref-unresolved">. `links` hold offsets into
+    the whole text; a link that overlaps an earlier one is dropped, one crossing a line break is
+    cut at it. A line not found in `text` is only highlighted."""
+    kept: list[LinkSpan] = []
+    for link in sorted(links, key=lambda l: (l.start, -l.end)):
+        if link.start < link.end and (not kept or link.start >= kept[-1].end):
+            kept.append(link)
+    out, at = [], 0
+    for line in lines:
+        lo = text.find(line, at)
+        hi = lo + len(line)
+        inside = [] if lo < 0 else [(max(l.start, lo) - lo, min(l.end, hi) - lo, l) for l in kept
+                                    if l.start < hi and l.end > lo]
+        out.append(_render_linked(line, match_spans(line, terms) if terms else [], inside))
+        at = hi if lo >= 0 else at
+    return out
+
+
+def _render_linked(text: str, marks: list[tuple[int, int]],
+                   links: list[tuple[int, int, LinkSpan]]) -> str:
+    """`text` cut at every mark and link boundary; <a>/<span> outside, <mark> inside, so a
+    match that crosses a link's edge becomes two marks and the markup stays well nested."""
+    cuts = sorted({0, len(text), *(p for s, e in marks for p in (s, e)),
+                   *(p for s, e, _ in links for p in (s, e))})
+    out: list[str] = []
+    open_link: LinkSpan | None = None
+    marked = False
+    for a, b in zip(cuts, cuts[1:]):
+        link = next((l for s, e, l in links if s <= a < e), None)
+        mark = any(s <= a < e for s, e in marks)
+        if link is not open_link or (marked and not mark):
+            if marked:
+                out.append("</mark>")
+                marked = False
+            if link is not open_link:
+                out.append(_link_close(open_link) + _link_open(link))
+                open_link = link
+        if mark and not marked:
+            out.append("<mark>")
+            marked = True
+        out.append(escape(text[a:b]))
+    out.append(("</mark>" if marked else "") + _link_close(open_link))
+    return "".join(out)
+
+
+def _link_open(link: LinkSpan | None) -> str:
+    if link is None:
+        return ""
+    if link.href is None:
+        return f'<span class="ref-unresolved" title="{escape(link.hint)}">'
+    return f'<a class="ref" href="{escape(link.href)}" title="{escape(link.hint)}">'
+
+
+def _link_close(link: LinkSpan | None) -> str:
+    return "" if link is None else ("</span>" if link.href is None else "</a>")

@@ -131,6 +131,7 @@ class Document:
     source_url: str = ""        # the original's web address, when the file carried one
     attachments: list[Attachment] = field(default_factory=list)
     press_summary: bool = False  # the text reports the document (《意见》指出…), not its official text
+    validity: str = "未知"      # 时效性 as of the build (indexer.links.Status); the basis is in the citation graph
 
 
 @dataclass(kw_only=True)
@@ -155,6 +156,7 @@ class SearchRequest:
     years: list[int] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
     doc_types: list[str] = field(default_factory=list)
+    validities: list[str] = field(default_factory=list)     # 现行有效 / 已废止 / 已失效 / 尚未施行 / 未知
     date_from: str | None = None            # YYYY, YYYY-MM or YYYY-MM-DD
     date_to: str | None = None
     doc_id: str | None = None
@@ -187,6 +189,7 @@ class Hit:
     score: float
     doc_number: str = ""        # the document's 文号
     press_summary: bool = False  # the document's text is a press summary (Document.press_summary)
+    validity: str = ""          # the document's 时效性 (现行有效 …), "" when the engine did not say
 
 
 @dataclass(kw_only=True)
@@ -202,7 +205,7 @@ class SearchResult:
     request: SearchRequest
     total: int
     hits: list[Hit]
-    facets: dict[str, list[FacetValue]]     # "issuer", "year", "theme", "type"
+    facets: dict[str, list[FacetValue]]     # "issuer", "year", "theme", "type", "validity"
     terms: list[str] = field(default_factory=list)      # normalised strings that matched, for highlighting
     expansions: list[str] = field(default_factory=list)  # synonyms the query was widened with
     partial: bool = False       # True when nothing matched all terms and best partial matches are shown

@@ -31,6 +31,7 @@ from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx.cluster import parse_backend_url
 from indexer.backends.base import BackendUnavailable, FilterSpec, MatchSpec, Ranked
 from indexer.fields import FieldScope, apply_fields
+from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
 from indexer.patterns import chinese_numeral
 from indexer.records import (Clause, Document, DocumentGroup, Hit, QueryError, SearchRequest,
                              SearchResult)
@@ -89,6 +90,20 @@ class Searcher:
     def clause(self, doc_id: str, clause_id: str) -> Clause | None:
         docnum = self.version.docnum(doc_id, clause_id)
         return None if docnum is None else self.version.clause_at(docnum)
+
+    # --- links between documents (indexer/links, read from the version) -------------------
+
+    def citations(self) -> CitationGraph:
+        return self.version.citations
+
+    def references(self, doc_id: str, clause_id: str | None = None) -> list[Reference]:
+        return self.version.references(doc_id, clause_id)
+
+    def cited_by(self, doc_id: str, clause_id: str | None = None) -> list[CitedBy]:
+        return self.version.cited_by(doc_id, clause_id)
+
+    def validity(self, doc_id: str) -> Validity:
+        return self.version.validity(doc_id)
 
     # --- search -----------------------------------------------------------------------------
 
@@ -244,7 +259,7 @@ class Searcher:
             issuers=frozenset(self.version.alias_table.canonical_issuer(i) for i in req.issuers),
             years=frozenset(req.years), themes=frozenset(req.themes),
             doc_types=frozenset(req.doc_types), date_lo=lo, date_hi=hi, doc_id=doc_id,
-            doc_ids=scope.doc_ids, docnums=scope.docnums)
+            doc_ids=scope.doc_ids, docnums=scope.docnums, validities=frozenset(req.validities))
 
     # --- hits -------------------------------------------------------------------------------
 
@@ -265,7 +280,7 @@ class Searcher:
             text=clause.text, snippet=present.snippet(source, terms, SNIPPET_WIDTH),
             date=document.date, issuers=list(document.issuers), themes=list(clause.themes),
             doc_type=document.doc_type, score=float(score), doc_number=document.doc_number,
-            press_summary=document.press_summary)
+            press_summary=document.press_summary, validity=document.validity)
 
 
 def backend_opener(settings: str | None = None) -> Callable[[IndexVersion], object]:

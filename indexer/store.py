@@ -5,6 +5,9 @@ Layout of the index folder:
     index_dir/build.lock             flock'ed by the one running build
     index_dir/current -> versions/X  the served version; replaced by one atomic rename
     index_dir/versions/X/            documents.json, document_aliases.json,
+                                     citations.json (the citation graph: references,
+                                     被引用, validity, titles cited but not held; a version
+                                     without it, from before issue 14, reads as an empty graph),
                                      normalized.json (per clause: text, heading, context),
                                      config/ (the alias table, jieba user dictionary and
                                      stop words the version was built with, so queries are
@@ -18,7 +21,8 @@ A version is complete when its manifest names the current FORMAT; anything else 
 missing, so a reader never opens a half-written or older version.
 
 Records ⇄ JSON: `document_to_dict` / `document_from_dict` are the only conversion of a
-`Document` (with its clauses); the export's JSON Lines shape is a fixed projection of it
+`Document` (with its clauses), `graph_to_dict` / `graph_from_dict` of the citation graph;
+the export's JSON Lines shape is a fixed projection of it
 (`export_dict`), and a `Hit` is `hit_to_dict`. A new record field is one edit in records.py,
 carried everywhere by these functions (tests/test_store.py round-trips them).
 """
@@ -31,6 +35,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
 
+from indexer.links.model import (CitationGraph, CitedBy, Reference, Relation, Status,
+                                 UnresolvedTitle, Validity)
 from indexer.records import Attachment, Clause, Document, Hit
 
 FORMAT = 2     # bump when the version layout changes: older versions then count as missing
@@ -38,6 +44,7 @@ MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
 NORMALIZED = "normalized.json"
 DOCUMENT_ALIASES = "document_aliases.json"
+CITATIONS = "citations.json"
 CONFIG = "config"
 # Analytics precomputed by the build (indexer/analytics_files.py); a version without them
 # computes them on first use instead, so they are not part of FORMAT.
@@ -82,6 +89,37 @@ def hit_to_dict(hit: Hit, url: str) -> dict:
     """A search hit as the API's JSON object (and the CSV row's source): every field, the
     clause's permalink, the score rounded for reading."""
     return {**asdict(hit), "url": url, "score": round(hit.score, 4)}
+
+
+def graph_to_dict(graph: CitationGraph) -> dict:
+    """The whole citation graph as JSON-ready data (every field of every record)."""
+    return {"references": {d: [asdict(r) for r in refs] for d, refs in graph.references.items()},
+            "cited_by": {d: [asdict(c) for c in entries] for d, entries in graph.cited_by.items()},
+            "validity": {d: asdict(v) for d, v in graph.validity.items()},
+            "unresolved": [asdict(u) for u in graph.unresolved]}
+
+
+def graph_from_dict(data: dict) -> CitationGraph:
+    """The CitationGraph `graph_to_dict` wrote, relations and statuses as their enums."""
+    return CitationGraph(
+        references={d: [Reference(**{**r, "relation": Relation(r["relation"])}) for r in refs]
+                    for d, refs in data.get("references", {}).items()},
+        cited_by={d: [CitedBy(**{**c, "relation": Relation(c["relation"])}) for c in entries]
+                  for d, entries in data.get("cited_by", {}).items()},
+        validity={d: Validity(**{**v, "status": Status(v["status"])})
+                  for d, v in data.get("validity", {}).items()},
+        unresolved=[UnresolvedTitle(**{**u, "citing": tuple(map(tuple, u["citing"]))})
+                    for u in data.get("unresolved", [])])
+
+
+def write_citations(version: Path, graph: CitationGraph) -> None:
+    write_json(Path(version) / CITATIONS, graph_to_dict(graph))
+
+
+def read_citations(version: Path) -> CitationGraph:
+    """The version's citation graph; an empty one for a version built before it existed."""
+    path = Path(version) / CITATIONS
+    return graph_from_dict(read_json(path)) if path.exists() else CitationGraph()
 
 
 # --- the build lock ---------------------------------------------------------------------------

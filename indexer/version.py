@@ -7,8 +7,11 @@ is seen by the next request, never by half of this one.
 What lives here is backend-independent: the documents and their clauses, per-clause arrays
 addressed by docnum (the clause's position in the store: documents in order, then their
 clauses), the normalised texts the engine verifies and snippets from, and each document's
-outline for breadcrumbs; the analytics' per-version data (year totals, word sets, echoes),
-read once on first use. The backend (`backend`) answers matching, counting and ranking.
+outline for breadcrumbs, the citation graph (citations.json: what each clause cites, what
+cites each document and clause, each document's validity with its basis; a version built before
+the graph existed has an empty one, so its pages simply list no links), and the analytics'
+per-version data (year totals, word sets, echoes), read once on first use. The backend
+(`backend`) answers matching, counting and ranking.
 """
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from pathlib import Path
 from indexer import aliases, analysis, analytics_files, known, present, store
 from indexer.analytics import cooccur, echoes, trends
 from indexer.backends import base
+from indexer.links.model import CitationGraph, CitedBy, Reference, Status, Validity
 from indexer.records import Clause, Document
 
 
@@ -41,6 +45,7 @@ class IndexVersion:
     doc_start: list[int]                # document index → its first docnum
     by_id: dict[str, int]               # canonical document id → index into documents
     clause_docnum: dict[tuple[str, str], int]
+    citations: CitationGraph = field(default_factory=CitationGraph)
     backend: base.SearchBackend | None = None
     outlines: dict[int, list[present.OutlineEntry]] = field(default_factory=dict)  # filled on use
     _task_fields: list[tuple[int, dict[str, str]]] | None = None
@@ -107,6 +112,21 @@ class IndexVersion:
         first = self.doc_start[document_index]
         return range(first, first + len(self.documents[document_index].clauses))
 
+    # --- the citation graph -------------------------------------------------------------------
+
+    def references(self, doc_id: str, clause_id: str | None = None) -> list[Reference]:
+        """What a document cites (or one of its clauses, when clause_id is given)."""
+        refs = self.citations.references.get(self.canonical(doc_id) or "", [])
+        return refs if clause_id is None else [r for r in refs if r.clause == clause_id]
+
+    def cited_by(self, doc_id: str, clause_id: str | None = None) -> list[CitedBy]:
+        """Who cites a document (or exactly one of its clauses, when clause_id is given)."""
+        entries = self.citations.cited_by.get(self.canonical(doc_id) or "", [])
+        return entries if clause_id is None else [c for c in entries if c.target_clause == clause_id]
+
+    def validity(self, doc_id: str) -> Validity:
+        return self.citations.validity.get(self.canonical(doc_id) or "", Validity(status=Status.UNKNOWN))
+
     def breadcrumb(self, docnum: int) -> list[str]:
         """Titles of the clause's parents; each document's outline is worked out once."""
         d = self.doc_of[docnum]
@@ -135,6 +155,7 @@ def open_version(path: Path, index_dir: Path, open_backend) -> IndexVersion:
         contexts=normalized["contexts"], doc_of=doc_of, clause_of=clause_of,
         doc_start=doc_start, by_id={doc.id: i for i, doc in enumerate(documents)},
         clause_docnum={(documents[doc_of[n]].id, documents[doc_of[n]].clauses[clause_of[n]].id): n
-                       for n in range(len(doc_of))})
+                       for n in range(len(doc_of))},
+        citations=store.read_citations(path))
     version.backend = open_backend(version)
     return version

@@ -109,6 +109,8 @@ class Reference:
             return False
         if f.doc_types and doc.doc_type not in f.doc_types:
             return False
+        if f.validities and doc.validity not in f.validities:
+            return False
         if f.themes and not f.themes & set(clause.themes):
             return False
         if f.date_lo or f.date_hi:
@@ -118,7 +120,7 @@ class Reference:
         return True
 
     def facets(self, docnums: list[int]) -> dict[str, dict[str, int]]:
-        issuer, year, theme, kind = Counter(), Counter(), Counter(), Counter()
+        issuer, year, theme, kind, validity = Counter(), Counter(), Counter(), Counter(), Counter()
         for n in docnums:
             doc = self.documents[self.doc_of[n]]
             issuer.update(set(doc.issuers))
@@ -127,7 +129,9 @@ class Reference:
             theme.update(self.clause_of[n].themes)
             if doc.doc_type:
                 kind[doc.doc_type] += 1
-        return {"issuer": dict(issuer), "year": dict(year), "theme": dict(theme), "type": dict(kind)}
+            validity[doc.validity] += 1
+        return {"issuer": dict(issuer), "year": dict(year), "theme": dict(theme), "type": dict(kind),
+                "validity": dict(validity)}
 
     def date_order(self, docnums: list[int], newest_first: bool = True) -> list[int]:
         return sorted(sorted(docnums), key=lambda n: self.documents[self.doc_of[n]].date,

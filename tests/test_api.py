@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app import create_app
+from indexer.links import export
 from web.responses import SECURITY_HEADERS
 from site_server import build_hostile_index
 
@@ -21,14 +22,21 @@ SEARCH_KEYS = {"query", "total", "document_total", "page", "per_page", "pages", 
 CARD_KEYS = {"id", "title", "doc_number", "issuers", "date", "url"}
 HIT_KEYS = {"doc_id", "doc_title", "clause_id", "label", "heading", "breadcrumb", "text",
             "snippet", "url", "date", "issuers", "themes", "doc_type", "score", "doc_number",
-            "press_summary"}
+            "press_summary", "validity"}
 FACET_VALUE_KEYS = {"value", "count", "selected", "toggle_url"}
 DOCUMENT_KEYS = {"id", "title", "doc_number", "issuers", "date", "doc_type", "source",
                  "source_url", "attachments", "themes", "theme_terms", "aliases", "press_summary",
-                 "clause_count", "url"}
+                 "validity", "clause_count", "url"}
+# issue 14: /api/documents/<id> adds these; `validity` is this object in the list too.
+LINK_KEYS = {"references", "cited_by"}
+REFERENCE_KEYS = {"clause", "text", "title", "doc_number", "relation", "target_doc", "target_clause"}
+CITED_BY_KEYS = {"doc", "clause", "relation", "target_clause"}
+VALIDITY_KEYS = {"status", "basis_doc", "basis_clause", "basis_text"}
+RELATIONS = {"依据", "废止", "修订", "配套", "提及"}
+STATUSES = {"现行有效", "已废止", "已失效", "尚未施行", "未知"}
 CLAUSE_KEYS = {"id", "label", "heading", "text", "parent", "kind", "fields", "themes",
                "theme_terms", "url"}
-FACETS = ("issuer", "year", "theme", "type")
+FACETS = ("issuer", "year", "theme", "type", "validity")
 QUERY = "基础研究"
 
 
@@ -104,6 +112,8 @@ def test_each_facet_filters_to_its_count(client, facet):
             assert hit["date"].startswith(value["value"])
         elif facet == "theme":
             assert value["value"] in hit["themes"]
+        elif facet == "validity":
+            assert hit["validity"] == value["value"]
 
 
 def test_repeated_issuers_widen_the_search(client):
@@ -296,7 +306,7 @@ def test_document_detail_has_metadata_and_clause_urls(client):
     for doc in get_json(client, "/api/documents")["documents"]:
         detail = get_json(client, f"/api/documents/{quote(doc['id'])}")
         assert detail["title"] == doc["title"] and len(detail["clauses"]) == doc["clause_count"] > 0
-        assert set(detail) == DOCUMENT_KEYS | {"clauses"}
+        assert set(detail) == DOCUMENT_KEYS | {"clauses"} | LINK_KEYS
         for clause in detail["clauses"]:
             assert urlsplit(clause["url"]).path == f"/d/{doc['id']}/{clause['id']}"
             assert set(clause) == CLAUSE_KEYS
@@ -325,6 +335,91 @@ def test_unknown_api_urls_are_404_json(client, url):
 def test_wrong_method_is_405_json(client):
     response = client.post("/api/search?q=x")
     assert response.status_code == 405 and response.get_json()["error"]
+
+
+# --- links between documents (issue 14) ----------------------------------------------------
+
+CITING, CITED = "hzf-2017-13", "2017-01-24-tctjsjyl-bf"   # the seed corpus' one cross-document edge
+
+
+def test_document_detail_gains_references_cited_by_and_validity_in_the_issue_shapes(client):
+    seen_references = 0
+    for doc in get_json(client, "/api/documents")["documents"]:
+        assert set(doc["validity"]) == VALIDITY_KEYS and doc["validity"]["status"] in STATUSES
+        detail = get_json(client, f"/api/documents/{quote(doc['id'])}")
+        assert detail["validity"] == doc["validity"]
+        for ref in detail["references"]:
+            assert set(ref) == REFERENCE_KEYS and ref["relation"] in RELATIONS
+            assert ref["target_doc"] is None or isinstance(ref["target_doc"], str)
+            assert ref["clause"] in {c["id"] for c in detail["clauses"]}
+        for entry in detail["cited_by"]:
+            assert set(entry) == CITED_BY_KEYS and entry["relation"] in RELATIONS
+        if detail["validity"]["status"] == "未知":
+            assert detail["validity"] == dict.fromkeys(VALIDITY_KEYS - {"status"}, None) | {"status": "未知"}
+        else:       # never a status without the sentence behind it
+            assert detail["validity"]["basis_text"] and detail["validity"]["basis_doc"]
+        seen_references += len(detail["references"])
+    assert seen_references == 64        # what `python -m indexer citations` reports for the seed
+
+
+def test_a_resolved_reference_appears_on_both_sides(client):
+    citing = get_json(client, f"/api/documents/{CITING}")
+    edge = next(r for r in citing["references"] if r["target_doc"] == CITED)
+    assert edge == {"clause": "p2", "text": "《统筹推进世界一流大学和一流学科建设实施办法（暂行）》（教研〔2017〕2号）",
+                    "title": "统筹推进世界一流大学和一流学科建设实施办法（暂行）", "doc_number": "教研〔2017〕2号",
+                    "relation": "依据", "target_doc": CITED, "target_clause": None}
+    cited = get_json(client, f"/api/documents/{CITED}")
+    assert cited["cited_by"] == [{"doc": CITING, "clause": "p2", "relation": "依据", "target_clause": None}]
+    assert cited["validity"] == {"status": "现行有效", "basis_doc": CITED, "basis_clause": "art-29",
+                                 "basis_text": "本办法自发布之日起实施。"}
+
+
+def test_hits_carry_their_documents_validity_and_the_facet_filters_by_it(client):
+    data = search(client, q=QUERY, per_page=100)
+    statuses = {v["value"]: v["count"] for v in data["facets"]["validity"]}
+    assert set(statuses) <= STATUSES and sum(statuses.values()) == data["total"]
+    in_force = search(client, q=QUERY, validity="现行有效", per_page=100)
+    assert in_force["total"] == statuses["现行有效"] > 0
+    assert {h["doc_id"] for h in in_force["hits"]} == {CITED}
+    assert all(h["validity"] == "现行有效" for h in in_force["hits"])
+    both = search(client, q=QUERY, validity=["现行有效", "未知"])["total"]
+    assert both == statuses["现行有效"] + statuses["未知"]
+
+
+def test_citations_csv_has_a_bom_the_export_columns_and_one_row_per_reference(client):
+    response = client.get("/api/citations.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert 'filename="cesou-citations.csv"' in response.headers["Content-Disposition"]
+    assert response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == export.CSV_COLUMNS and len(rows) == 1 + 64
+    edge = next(r for r in rows[1:] if r[8] == CITED)
+    assert (edge[0], edge[2], edge[7]) == (CITING, "p2", "依据")
+
+
+def test_citations_graphml_opens_in_networkx_with_the_summarys_counts(client):
+    networkx = pytest.importorskip("networkx")
+    response = client.get("/api/citations.graphml")
+    assert response.status_code == 200 and response.mimetype == "application/graphml+xml"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="cesou-citations.graphml"'
+    graph = networkx.read_graphml(io.BytesIO(response.data))
+    assert graph.number_of_nodes() == 20 and graph.number_of_edges() == 1
+    assert graph.has_edge(CITING, CITED) and graph.nodes[CITED]["validity"] == "现行有效"
+    assert graph.edges[CITING, CITED]["relation"] == "依据"
+
+
+def test_missing_documents_are_listed_most_cited_first_with_their_citing_clauses(client):
+    missing = get_json(client, "/api/citations/missing")["missing"]
+    assert missing and all(set(m) == {"title", "doc_number", "count", "citing"} for m in missing)
+    assert [m["count"] for m in missing] == sorted((m["count"] for m in missing), reverse=True)
+    assert not any(m["doc_number"] == "教研〔2017〕2号" for m in missing)    # held: not missing
+    for item in missing[:5]:
+        for citing in item["citing"]:
+            assert set(citing) == {"doc", "clause", "doc_title", "clause_title", "url"}
+            assert urlsplit(citing["url"]).path == f"/d/{citing['doc']}/{citing['clause']}"
+            assert client.get(path_of(citing["url"])).status_code == 200
+    总体方案 = next(m for m in missing if m["title"] == "统筹推进世界一流大学和一流学科建设总体方案")
+    assert 总体方案["doc_number"] == "国发〔2015〕64号" and 总体方案["count"] == 3
 
 
 # --- headers and escaping -----------------------------------------------------------------------

@@ -14,7 +14,8 @@ import pytest
 
 from citations_fixtures import FIXTURE_ALIASES, article, clause, document, fixture_documents
 from indexer.links import Relation, Status, ValidityConfigError, link_corpus, load_overrides
-from indexer.links.export import (citations_command, cited_by_json, document_links_json,
+from indexer.cli import citations_command
+from indexer.links.export import (cited_by_json, document_links_json,
                                   reference_json, summarize, summary_text, to_csv, to_graphml,
                                   validity_json)
 

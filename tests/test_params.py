@@ -140,3 +140,16 @@ def test_suggestions_offer_fewer_filters_synonyms_and_single_words():
     assert offered["换成同义词：中国科学院"].q == "中国科学院 人才"
     assert offered["只搜「人才」"].q == "人才"
     assert all(alt.page == 1 for alt in offered.values())
+
+
+def test_validity_is_a_repeatable_facet_that_round_trips_through_the_url():
+    req = parse(q="x", validity=["现行有效", "已废止", "现行有效"])
+    assert req.validities == ["现行有效", "已废止"]
+    assert args_from_request(req) == [("q", "x"), ("validity", "现行有效"), ("validity", "已废止")]
+    assert toggled(req, "validity", "已废止").validities == ["现行有效"]
+    assert request_from_args({"validity": ["现行有效"]}).validities == ["现行有效"]
+
+
+def test_an_unknown_validity_names_the_parameter_and_the_allowed_values():
+    with pytest.raises(QueryError, match="validity.*现行有效、已废止、已失效、尚未施行、未知"):
+        parse(validity="作废")

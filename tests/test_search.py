@@ -276,10 +276,11 @@ def test_real_facets_equal_brute_force(engine):
     result = engine.search(req)
     hits = list(engine.iter_all(req))
     assert result.total == len(hits)
-    brute = {"issuer": {}, "year": {}, "type": {}, "theme": {}}
+    brute = {"issuer": {}, "year": {}, "type": {}, "theme": {}, "validity": {}}
     for h in hits:
         for name, values in (("issuer", set(h.issuers)), ("year", {h.date[:4]}),
-                             ("type", {h.doc_type}), ("theme", set(h.themes))):
+                             ("type", {h.doc_type}), ("theme", set(h.themes)),
+                             ("validity", {h.validity})):
             for value in values:
                 if value:
                     brute[name][value] = brute[name].get(value, 0) + 1

@@ -391,3 +391,23 @@ def test_search_within_results_keeps_the_search_and_adds_a_term(client):
     narrowed = page(client, f"/?q={quote(QUERY)}&within={quote('人才')}")
     chip = next(a for a in narrowed.select(".chips a") if "结果中" in a.get_text())
     assert "within" not in chip["href"]
+
+
+def test_query_syntax_help_is_one_click_from_the_search_box(client):
+    soup = page(client, f"/?q={quote(QUERY)}")
+    link = soup.select_one(".search-form .syntax-link a")
+    assert link and link.get_text() == "检索语法"
+    help_page = page(client, link["href"])
+    examples = [a.get_text() for a in help_page.select("table.syntax a")]
+    assert {"双一流 OR 一流学科", "标题:人工智能", "国发〔2018〕4号"} <= set(examples)
+    for a in help_page.select("table.syntax a"):       # every example runs
+        assert client.get(a["href"]).status_code == 200
+
+
+def test_result_cards_show_validity_only_when_it_is_known(client, api):
+    """未知 on every card would be noise: cards carry a badge only for a stated status."""
+    data = api(f"/api/search?q={quote(QUERY)}&per_page=100")
+    soup = page(client, f"/?q={quote(QUERY)}&per_page=100")
+    known = sum(h["validity"] not in ("", "未知") for h in data["hits"])
+    assert len(soup.select("article.hit .hit-meta .badge")) == known
+    assert "未知" not in " ".join(b.get_text() for b in soup.select("article.hit .badge"))

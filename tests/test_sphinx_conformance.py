@@ -35,6 +35,7 @@ FILTERED = [
     SearchRequest(q="", date_from="2021-09-29"), SearchRequest(q="改革", doc_id="gf-2018-4"),
     SearchRequest(q="", issuers=["无此机关"]), SearchRequest(q="科技", doc_types=["无此文种"]),
     SearchRequest(q="-科技", years=[2018], themes=["基础研究"]),
+    SearchRequest(q="", validities=["现行有效"]), SearchRequest(q="一流", validities=["未知", "已废止"]),
 ]
 
 

@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
+from citations_fixtures import FIXTURE_ALIASES, fixture_documents
 from indexer import store
+from indexer.links import CitationGraph, link_corpus
 from indexer.records import Attachment, Clause, Document, Hit
 
 
@@ -17,7 +20,8 @@ def sample_document() -> Document:
                         theme_terms={"基础研究": ["基础研究"]})],
         themes=["基础研究"], theme_terms={"基础研究": ["基础研究", "基础科学"]}, aliases=["2018-01-19-x"],
         source_url="https://www.gov.cn/zhengce/content/2018-01/31/content_5262539.htm",
-        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")], press_summary=True)
+        attachments=[Attachment(title="附件1", url="https://www.gov.cn/a.pdf")], press_summary=True,
+        validity="已废止")
 
 
 def test_a_document_round_trips_through_json():
@@ -53,6 +57,31 @@ def test_a_hit_is_every_field_plus_its_url_with_a_rounded_score():
     data = store.hit_to_dict(hit, "http://x/d/d/1")
     assert data["url"] == "http://x/d/d/1" and data["score"] == 1.2346
     assert set(data) - {"url"} == set(Hit.__dataclass_fields__)
+
+
+def test_the_export_leaves_validity_out_of_its_fixed_shape():
+    assert "validity" in store.document_to_dict(sample_document())
+    assert "validity" not in store.export_dict(sample_document())
+
+
+def test_a_document_from_before_validity_existed_reads_as_unknown():
+    data = store.document_to_dict(sample_document())
+    del data["validity"]
+    assert store.document_from_dict(data).validity == "未知"
+
+
+def test_the_citation_graph_round_trips_through_the_version_folder(tmp_path):
+    """Every record of a real graph (all relations, statuses, unresolved titles) comes back
+    equal, enums as enums and the citing pairs as tuples."""
+    graph = link_corpus(fixture_documents(), FIXTURE_ALIASES, today=date(2026, 12, 1))
+    assert graph.edges() and graph.unresolved and len({v.status for v in graph.validity.values()}) >= 4
+    store.write_citations(tmp_path, graph)
+    assert store.read_citations(tmp_path) == graph
+    assert json.loads((tmp_path / store.CITATIONS).read_text(encoding="utf-8"))["validity"]
+
+
+def test_a_version_without_a_citation_graph_has_an_empty_one(tmp_path):
+    assert store.read_citations(tmp_path) == CitationGraph()
 
 
 def test_a_store_written_before_the_provenance_flag_reads_as_official_text():

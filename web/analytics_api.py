@@ -26,6 +26,7 @@ from flask import Blueprint, Response, jsonify, request
 from indexer import analytics_params as ap
 from indexer.analytics import coded, cooccur, echoes, kwic, network, trends
 from indexer.analytics.common import distinct_documents
+from indexer.records import SearchRequest
 from web.api import csv_filename
 from web.engine import searcher
 from web.responses import content_disposition
@@ -116,8 +117,8 @@ def issuer_network() -> network.IssuerNetwork:
     """The network of the search's matching documents, or of every document without a search."""
     req = ap.search_request(args())
     s = searcher()
-    if not (req.q or req.issuers or req.years or req.themes or req.doc_types or req.date_from
-            or req.date_to or req.doc_id or req.within):
+    unfiltered = SearchRequest(sort=req.sort, page=req.page, per_page=req.per_page, group=req.group)
+    if req == unfiltered:       # no query and no filter of any kind
         return network.issuer_network(s.documents())
     return network.issuer_network(distinct_documents(s.matches(req)[0]))
 

@@ -7,7 +7,11 @@
     /api/search.csv        every result of that search as CSV: a Chinese header row, then
                            the English keys row (CSV_COLUMNS), so pandas reads it with header=1
     /api/documents         all documents
-    /api/documents/<id>    one document with its clauses
+    /api/documents/<id>    one document with its clauses, references, cited_by and validity
+    /api/citations.csv     every reference of the corpus, one row each (UTF-8 with BOM)
+    /api/citations.graphml the citation graph for Gephi / networkx (documents → nodes,
+                           resolved references between documents → edges)
+    /api/citations/missing documents cited but not in the collection (the /citations/missing page)
     /api/cite/<doc_id>/<clause_id>.ris|.bib|.json   one clause's citation: RIS, BibTeX, CSL-JSON
     /api/search.ris, /api/search.bib                 every result of a search as citations
 
@@ -15,6 +19,8 @@ Shapes are the records' own (indexer/store.py), so a new field appears everywher
 """
 from __future__ import annotations
 
+import csv
+import io
 import re
 from dataclasses import asdict
 from datetime import date
@@ -22,7 +28,9 @@ from datetime import date
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from indexer import cite, facets, params, store
+from indexer.links import export
 from indexer.records import Document, DocumentGroup, Hit
+from web import links
 from web.engine import searcher
 from web.responses import csv_response
 from web.site import clause_reference, document_or_redirect
@@ -103,7 +111,27 @@ def document(doc_id: str):
     data["clauses"] = [
         {**clause, "url": url_for("site.clause", doc_id=doc.id, clause_id=clause["id"], _external=True)}
         for clause in store.document_to_dict(doc)["clauses"]]
-    return jsonify(data)
+    return jsonify({**data, **export.document_links_json(searcher().citations(), doc.id)})
+
+
+@bp.get("/citations.csv")
+def citations_csv():
+    s = searcher()
+    rows = csv.reader(io.StringIO(export.to_csv(s.citations(), s.documents())))
+    return csv_response(rows, "cesou-citations.csv")
+
+
+@bp.get("/citations.graphml")
+def citations_graphml():
+    s = searcher()
+    return Response(export.to_graphml(s.citations(), s.documents()),
+                    mimetype="application/graphml+xml",
+                    headers={"Content-Disposition": 'attachment; filename="cesou-citations.graphml"'})
+
+
+@bp.get("/citations/missing")
+def citations_missing():
+    return jsonify(missing=links.missing_json(searcher(), external=True))
 
 
 def hit_json(hit: Hit) -> dict:
@@ -125,10 +153,11 @@ def group_json(group: DocumentGroup) -> dict:
 
 
 def document_json(doc: Document) -> dict:
-    """A document's metadata (clauses left out, counted) and its page's URL."""
+    """A document's metadata (clauses left out, counted), its validity with the basis (the
+    record's status string becomes the contract's object) and its page's URL."""
     data = store.document_to_dict(doc)
     del data["clauses"]
-    return {**data, "clause_count": len(doc.clauses),
+    return {**data, "validity": links.validity_of(searcher(), doc.id), "clause_count": len(doc.clauses),
             "url": url_for("site.document", doc_id=doc.id, _external=True)}
 
 

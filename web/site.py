@@ -13,6 +13,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 
 from indexer import cite, facets, params, present
 from indexer.records import Document, QueryError, SearchRequest
+from web import links
 from web.engine import searcher
 from web.urls import page_count, query_string, same_query, search_url, year_bars
 
@@ -68,6 +69,12 @@ def search_alias():
     return redirect(same_query("site.search"), 301)
 
 
+@bp.get("/help")
+def syntax_help():
+    """What can be typed in the search box, with examples that run."""
+    return render_template("help.html")
+
+
 @bp.get("/d")
 def documents():
     order = request.args.get("order", "newest")
@@ -104,8 +111,10 @@ def document(doc_id: str):
     matched = {hit.clause_id for hit in searcher().iter_all(SearchRequest(q=q, doc_id=doc.id))
                } if terms else set()
     outline = present.outline(doc)
+    links.use_document(searcher(), doc)
     return render_template("document.html", doc=doc, outline=outline,
-                           readings=present.readings(outline), q=q, terms=terms, matched=matched)
+                           readings=present.readings(outline), q=q, terms=terms, matched=matched,
+                           links=links.page_links(searcher(), doc))
 
 
 @bp.get("/d/<doc_id>/<clause_id>")
@@ -118,8 +127,10 @@ def clause(doc_id: str, clause_id: str):
     entry = outline[position]
     q = request.args.get("q", "").strip()
     reading = present.reading_of(outline, clause_id)
+    links.use_document(searcher(), doc)
     return render_template(
         "clause.html", doc=doc, entry=entry, reading=reading, q=q, terms=_terms_for(q, doc.id),
+        links=links.page_links(searcher(), doc, clause_id),
         previous=outline[position - 1] if position > 0 else None,
         next=outline[position + 1] if position + 1 < len(outline) else None,
         children=[] if reading.measures else [e for e in outline if e.clause.parent == clause_id],
@@ -127,6 +138,12 @@ def clause(doc_id: str, clause_id: str):
         permalink=url_for("site.clause", doc_id=doc.id, clause_id=clause_id, _external=True),
         citation=cite.gbt7714(clause_reference(doc, clause_id)),
     )
+
+
+@bp.get("/citations/missing")
+def missing():
+    """Documents cited but not in the collection, most cited first: a to-do list for the corpus."""
+    return render_template("missing.html", missing=links.missing_json(searcher()))
 
 
 # --- shared by the views ------------------------------------------------------------------------
@@ -176,5 +193,5 @@ def _counted(documents, values_of, by_count: bool = True) -> list[tuple[str, int
 
 
 def _has_filters(req: SearchRequest) -> bool:
-    return bool(req.issuers or req.years or req.themes or req.doc_types
+    return bool(req.issuers or req.years or req.themes or req.doc_types or req.validities
                 or req.date_from or req.date_to or req.doc_id)

@@ -13,6 +13,7 @@ from flask import Flask, request, url_for
 
 from indexer import facets, params, present, provenance
 from indexer.records import SearchRequest
+from web import links
 
 
 def query_string(pairs) -> str:
@@ -77,8 +78,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         search_url=search_url, toggle_url=toggle_url, json_twin=json_twin,
         is_selected=facets.is_selected,
-        facet_labels=facets.FACET_LABELS, highlight=present.highlight,
+        facet_labels=facets.FACET_LABELS, facet_fields=facets.FACET_FIELDS, highlight=present.highlight,
         clause_title=present.clause_title, clause_name=present.clause_name,
-        clause_caption=present.clause_caption, provenance_label=provenance.LABEL)
+        clause_caption=present.clause_caption, provenance_label=provenance.LABEL,
+        clause_paragraphs=links.clause_paragraphs, validity_class=links.validity_class)
     app.jinja_env.filters["short"] = short
     app.jinja_env.filters["readable_url"] = unquote     # /api/search?q=基础研究 as people read it

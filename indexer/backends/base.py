@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 # Facet names (URL parameters) in display order; their counting rules are in indexer/facets.py.
-FACET_NAMES = ("issuer", "year", "theme", "type")
+FACET_NAMES = ("issuer", "year", "theme", "type", "validity")
 
 
 class BackendError(Exception):
@@ -53,11 +53,12 @@ class FilterSpec:
     doc_id: str | None = None           # canonical document id
     doc_ids: frozenset[str] | None = None     # only these documents (field search: 标题, 机关 …)
     docnums: frozenset[int] | None = None     # only these clauses (task-record fields)
+    validities: frozenset[str] = frozenset()    # the document's 时效性 (Document.validity)
 
     @property
     def active(self) -> bool:
         return bool(self.issuers or self.years or self.themes or self.doc_types
-                    or self.date_lo or self.date_hi or self.doc_id
+                    or self.date_lo or self.date_hi or self.doc_id or self.validities
                     or self.doc_ids is not None or self.docnums is not None)
 
 

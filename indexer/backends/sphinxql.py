@@ -45,7 +45,8 @@ EXPORT_CHUNK = 2000
 ORDERS = {"relevance": "WEIGHT() DESC, id ASC", "date": "date_rank DESC, id ASC",
           "date_asc": "date_rank ASC, id ASC"}
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),
-                 "type": ("doctype", "types"), "year": ("year", None)}
+                 "type": ("doctype", "types"), "year": ("year", None),
+                 "validity": ("validity", "validities")}
 _OPTIONS = (f"ranker={encode.RANKER}, idf='{encode.IDF}', global_idf=1, field_weights=("
             + ", ".join(f"{f}={w}" for f, w in encode.FIELD_WEIGHTS.items()) + ")")
 # "more like this": this many of the clause's rarest bigrams, of which RELATED_QUORUM must match.

@@ -9,18 +9,16 @@ The JSON helpers give exactly the shapes of the API contract (issue 14) and noth
 CSV has one row per reference (resolved or not, internal ones included, marked); GraphML has
 every document as a node (title, 文号, issuers, date, type, validity) and every resolved
 reference between two documents as an edge (relation, citing clause, cited clause), so Gephi or
-networkx see the same counts `summarize` reports. All are pure functions returning strings.
+networkx see the same counts `summarize` reports. All are pure functions returning strings; the
+`citations` command that prints the summary is in indexer/cli.py with the other commands.
 """
 from __future__ import annotations
 
 import csv
 import io
-import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
 
 from indexer.links.model import CitationGraph, CitedBy, Reference, Relation, Status, Validity
 from indexer.records import Document
@@ -102,7 +100,7 @@ def _data(element: ET.Element, prefix: str, values) -> None:
         ET.SubElement(element, f"{{{GRAPHML_NS}}}data", key=f"{prefix}_{name}").text = value
 
 
-# --- summary and the `citations` command ---------------------------------------------------
+# --- summary (printed by `python -m indexer citations`) ---------------------------------------------------
 
 @dataclass(kw_only=True, frozen=True)
 class Summary:
@@ -144,27 +142,3 @@ def summary_text(summary: Summary) -> str:
              "most cited documents not in the corpus:"]
     lines += [f"  {count:3d}  {label}" for label, count in summary.top_unresolved] or ["  (none)"]
     return "\n".join(lines)
-
-
-def citations_command(args) -> int:
-    """`python -m indexer citations`: parse the corpus, link it, print the summary."""
-    corpus_dir = Path(args.corpus)
-    if not corpus_dir.is_dir():
-        print(f"error: corpus folder not found: {corpus_dir}", file=sys.stderr)
-        return 2
-    # Imported here: the pipeline is heavy and this module is also used by the site.
-    from indexer.aliases import load_aliases
-    from indexer.links.graph import link_corpus
-    from indexer.links.validity import ValidityConfigError, load_overrides
-    from indexer.pipeline import build_corpus
-
-    try:
-        overrides = load_overrides(corpus_dir)
-    except ValidityConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    corpus = build_corpus(corpus_dir)
-    graph = link_corpus(corpus.documents, corpus.aliases, overrides, today=date.today(),
-                        issuer_names=load_aliases(corpus_dir).issuers)
-    print(summary_text(summarize(graph)))
-    return 0

@@ -39,6 +39,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from indexer import facets, store
+from indexer.links.model import Status
 from indexer.records import Document
 from indexer.sphinx import cluster, encode
 from indexer.sphinx.cluster import ClusterError, Layout
@@ -58,7 +59,8 @@ def name_tables(documents: list[Document]) -> encode.NameTables:
     themes = sorted({t for d in documents for c in d.clauses for t in c.themes})
     types = sorted({d.doc_type for d in documents if d.doc_type})
     return encode.NameTables(issuers=tuple(issuers), themes=tuple(themes), types=tuple(types),
-                             documents=tuple(d.id for d in documents))
+                             documents=tuple(d.id for d in documents),
+                             validities=tuple(status.value for status in Status))
 
 
 def _date_attrs(document: Document, ranks: dict[str, int]) -> list[int]:
@@ -74,7 +76,8 @@ def feed_rows(documents: list[Document], normalized: dict[str, list[str]], shard
     """TSV rows per shard: id, the fields of encode.ClauseFields, then the attributes in
     cluster.UINT_ATTRS / MULTI_ATTRS order."""
     tables = name_tables(documents)
-    ids = {t: {name: i for i, name in enumerate(getattr(tables, t), 1)} for t in ("issuers", "themes", "types")}
+    ids = {t: {name: i for i, name in enumerate(getattr(tables, t), 1)}
+           for t in ("issuers", "themes", "types", "validities")}
     ranks = {d: i for i, d in enumerate(sorted({doc.date for doc in documents}), 1)}
     texts, headings, contexts = normalized["texts"], normalized["headings"], normalized["contexts"]
     rows: list[list[str]] = [[] for _ in range(shards)]
@@ -83,12 +86,14 @@ def feed_rows(documents: list[Document], normalized: dict[str, list[str]], shard
         year, first, last, rank = _date_attrs(document, ranks)
         issuers = ",".join(str(i) for i in sorted({ids["issuers"][n] for n in document.issuers}))
         doctype = ids["types"].get(document.doc_type, 0)
+        validity = ids["validities"].get(document.validity, 0)
         target = rows[shard_of(document.id, shards)]
         for clause in document.clauses:
             fields = encode.clause_fields(texts[docnum], headings[docnum], contexts[docnum])
             themes = ",".join(str(i) for i in sorted({ids["themes"][t] for t in clause.themes}))
             columns = [str(docnum + 1), *asdict(fields).values(),
-                       *map(str, (year, doctype, d + 1, first, last, rank, stamp)), issuers, themes]
+                       *map(str, (year, doctype, d + 1, first, last, rank, stamp, validity)),
+                       issuers, themes]
             target.append("\t".join(columns) + "\n")
             docnum += 1
     if docnum != len(texts):

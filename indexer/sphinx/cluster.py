@@ -144,7 +144,7 @@ class Layout:
 
 
 FIELDS = ("heading", "body", "body2", "context", "context1", "marks")
-UINT_ATTRS = ("year", "doctype", "docid", "date_first", "date_last", "date_rank", "stamp")
+UINT_ATTRS = ("year", "doctype", "docid", "date_first", "date_last", "date_rank", "stamp", "validity")
 MULTI_ATTRS = ("issuers", "themes")
 
 

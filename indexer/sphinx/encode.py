@@ -180,6 +180,7 @@ class NameTables:
     themes: tuple[str, ...]
     types: tuple[str, ...]
     documents: tuple[str, ...]          # document ids in store order
+    validities: tuple[str, ...] = ()    # 时效性 statuses (links.Status order); () in manifests before it
 
     def ids(self, table: str, names) -> list[int]:
         """Ids of the known names, sorted (unknown names are dropped)."""
@@ -219,6 +220,8 @@ def compile_where(filters: FilterSpec | None, tables: NameTables) -> list[str]:
         where.append(_in("themes", tables.ids("themes", filters.themes)))
     if filters.doc_types:
         where.append(_in("doctype", tables.ids("types", filters.doc_types)))
+    if filters.validities:
+        where.append(_in("validity", tables.ids("validities", filters.validities)))
     if filters.years:
         where.append(_in("year", sorted(y for y in filters.years if int(y) in YEARS)))
     if filters.doc_id is not None:
