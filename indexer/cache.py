@@ -17,6 +17,8 @@ Rules, and why:
   complete entry or none; an entry that cannot be read counts as missing. After a build,
   entries no current file uses and folders of other parser versions are removed (`prune`),
   so the cache holds one corpus' worth of entries.
+- One more entry holds the pairs of documents duplicate folding compared, by text digest
+  (dedupe.Comparisons), so a rebuild compares only pairs involving a new or changed document.
 - The cache sits beside versions/ and outside any version: versions stay self-contained,
   and removing the cache folder only makes the next build a full one.
 """
@@ -36,6 +38,7 @@ CONFIG_FILES = ("aliases.toml", "themes.toml", "userdict.txt")
 FOLDER = "cache"
 # Bump when the shape of a cache entry changes (pipeline.FileResult).
 ENTRY_FORMAT = 1
+COMPARISONS = "dedupe-comparisons"     # one more entry: the pairs duplicate folding compared
 
 
 def parser_version(corpus_dir: Path) -> str:
@@ -70,6 +73,9 @@ class ParseCache:
         self.root = Path(index_dir) / FOLDER / "parse"
         self.folder = self.root / version
 
+    def has(self, key: str) -> bool:
+        return (self.folder / f"{key}.pickle").is_file()
+
     def get(self, key: str):
         try:
             with open(self.folder / f"{key}.pickle", "rb") as f:
@@ -84,6 +90,13 @@ class ParseCache:
             pickle.dump(entry, f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temp, self.folder / f"{key}.pickle")
 
+    def read_comparisons(self) -> dict:
+        """Duplicate folding's compared pairs (dedupe.Comparisons) of the last build."""
+        return self.get(COMPARISONS) or {}
+
+    def write_comparisons(self, pairs: dict) -> None:
+        self.put(COMPARISONS, pairs)
+
     def prune(self, keep: set[str]) -> None:
         """Remove the entries of files no longer in the corpus and other parser versions."""
         if self.root.is_dir():
@@ -92,5 +105,5 @@ class ParseCache:
                     shutil.rmtree(other, ignore_errors=True)
         if self.folder.is_dir():
             for path in self.folder.iterdir():
-                if path.name.removesuffix(".pickle") not in keep:
+                if path.name.removesuffix(".pickle") not in keep | {COMPARISONS}:
                     path.unlink(missing_ok=True)

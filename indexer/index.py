@@ -207,7 +207,8 @@ def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progres
     sizes = [(d.id, len(d.clauses)) for d in corpus.documents]
     # Without a parser version a segment's key cannot tell old analysers from new: no reuse.
     return whoosh.write(version, normalized, show_progress, documents=sizes,
-                        previous=previous if salt else None, salt=salt)
+                        previous=previous if salt else None, salt=salt,
+                        jieba_setup=(version / store.CONFIG / "userdict.txt", jieba_cache(version.parent.parent)))
 
 
 def normalized_clauses(documents: list[Document]) -> dict[str, list[str]]:

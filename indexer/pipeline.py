@@ -21,7 +21,7 @@ from indexer import cache as parse_cache
 from indexer.aliases import AliasTable, load_aliases
 from indexer.clausetext import DocumentTexts, concatenated, document_texts
 from indexer.clean import clean
-from indexer.dedupe import fold_duplicates
+from indexer.dedupe import Comparisons, Fingerprint, fingerprint, fold_duplicates
 from indexer.identify import assign_document_ids
 from indexer.load import LoadError, corpus_files, load_file
 from indexer.parallel import parallel_map
@@ -39,6 +39,7 @@ class FileResult:
     documents: list[Document] | None
     warnings: list[BuildWarning]
     texts: list[DocumentTexts] = field(default_factory=list)
+    prints: list[Fingerprint] = field(default_factory=list)
 
 
 @dataclass
@@ -93,12 +94,14 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     pairs = [(d, t) for r in results if r.documents for d, t in zip(r.documents, r.texts)]
     documents = [d for d, _ in pairs]
     assign_document_ids(documents)
-    kept, duplicates = fold_duplicates(documents)
+    compared = Comparisons(store.read_comparisons() if store and reuse else None)
+    kept, duplicates = fold_duplicates(documents, [p for r in results for p in r.prints], compared)
     for alias, original in sorted(duplicates.items()):
         report(f"{alias} is a copy of {original}")
     kept_ids = {id(d) for d in kept}
     pairs = sorted((p for p in pairs if id(p[0]) in kept_ids), key=lambda p: (p[0].date, p[0].id))
     if store:
+        store.write_comparisons(compared.used)
         store.prune({f.key for f in files})
     return ParsedCorpus(
         corpus=Corpus(documents=[d for d, _ in pairs], aliases=duplicates, warnings=warnings),
@@ -110,14 +113,19 @@ def _file_results(corpus_dir: Path, files: list[CorpusFile], store: parse_cache.
                   reuse: bool, report: Callable[[str], None]) -> tuple[list[FileResult], int]:
     """Each file's FileResult, in file order: from the cache, else parsed (in parallel); and
     how many came from the cache."""
-    results: list[FileResult | None] = [store.get(f.key) if store and reuse else None for f in files]
-    missing = [i for i, r in enumerate(results) if r is None]
+    cached = [store and reuse and store.has(f.key) for f in files]
+    results: list[FileResult | None] = [None] * len(files)
+    missing = [i for i, hit in enumerate(cached) if not hit]
     aliases, taxonomy = load_aliases(corpus_dir), load_taxonomy(corpus_dir)
     jobs = [(files[i], aliases, taxonomy, store) for i in missing]
+    # Parse first, while this process is small (its workers are forked), then read the cache.
     with parallel_map(_worker_count([files[i] for i in missing])) as map_each:
         for i, result in zip(missing, map_each(_read_one, jobs)):
             results[i] = result
             report(f"{files[i].name}: {len(result.documents or [])} document(s)")
+    for i, hit in enumerate(cached):
+        if hit:
+            results[i] = store.get(files[i].key) or _read_one((files[i], aliases, taxonomy, store))
     return results, len(files) - len(missing)
 
 
@@ -148,9 +156,10 @@ def _read_one(job: tuple[CorpusFile, AliasTable, Taxonomy, parse_cache.ParseCach
         try:
             result.documents = read_source(source, aliases, taxonomy, warnings)
             result.texts = [document_texts(d) for d in result.documents]
+            result.prints = [fingerprint(d) for d in result.documents]
         except Exception as error:  # one unreadable file must not stop the others
             warnings.append(BuildWarning(source=source.name, message=f"could not be parsed: {_describe(error)}"))
-            result.documents, result.texts = None, []
+            result.documents, result.texts, result.prints = None, [], []
     if store is not None:
         store.put(file.key, result)
     return result

@@ -90,11 +90,12 @@ SEGMENTS_FILE = "segments.json"     # per listed segment: its content key and Wh
 
 def write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
           documents: list[tuple[str, int]] | None = None, previous: Path | None = None,
-          salt: str = "") -> int:
+          salt: str = "", jieba_setup: tuple[Path, Path] | None = None) -> int:
     """Index the clauses (normalised texts, headings, contexts in docnum order) of
     `documents` ((id, clause count) in order; None: one document per clause), reusing the
     segments of the `previous` version whose content key is unchanged. `salt` enters every
-    key (the parser version: analysers and user dictionary). Returns the segments reused."""
+    key (the parser version: analysers and user dictionary); `jieba_setup` is the
+    (user dictionary, cache folder) a writer process loads. Returns the segments reused."""
     folder = Path(version) / FOLDER
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema())
@@ -108,10 +109,11 @@ def write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
         if key in old:
             segments[i] = _link_segment(old[key], Path(previous) / FOLDER, folder)
     todo = [i for i, seg in enumerate(segments) if seg is None]
-    jobs = [(str(folder), _part_clauses(normalized, *parts[i])) for i in todo]
+    jobs = [(str(folder), _part_clauses(normalized, *parts[i]), jieba_setup) for i in todo]
     writers = 1 if sum(len(j[1]) for j in jobs) < PARALLEL_MIN_CLAUSES else os.cpu_count() or 1
     with tqdm(total=sum(len(j[1]) for j in jobs), desc="index", unit="clause",
-              disable=not show_progress) as bar, parallel_map(min(len(jobs), writers)) as map_each:
+              disable=not show_progress) as bar, \
+            parallel_map(min(len(jobs), writers), fresh=True) as map_each:
         for i, segment in zip(todo, map_each(_write_segment, jobs)):
             segments[i] = segment
             bar.update(parts[i][1] - parts[i][0])
@@ -193,10 +195,13 @@ def _write_json(path: Path, data) -> None:
         json.dump(data, f)
 
 
-def _write_segment(job: tuple[str, list[tuple[str, str, str]]]):
+def _write_segment(job: tuple[str, list[tuple[str, str, str]], tuple[Path, Path] | None]):
     """Write a job's clauses (normalised text, heading, context), numbered from 0, as one
-    segment of the index in its folder, not yet listed; returns the segment."""
-    folder, clauses = job
+    segment of the index in its folder, not yet listed; returns the segment. A spawned
+    writer loads the user dictionary first (in this process it is loaded already)."""
+    folder, clauses, jieba_setup = job
+    if jieba_setup:
+        analysis.configure_jieba(*jieba_setup)
     ix = whoosh_index.open_dir(folder)
     # _lk=False: the segments are written side by side; the caller lists them under the lock.
     # Not _finish(): the writers share one temp folder, which the caller's writer removes.
