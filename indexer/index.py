@@ -77,7 +77,7 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
     with build_lock(index_dir):
         started = time.monotonic()
         scanned = pipeline.scan(corpus_dir)
-        inputs = _inputs(*scanned)
+        inputs = pipeline.build_inputs(*scanned)
         previous = published_version(index_dir)
         if not full and previous and not config.backend() and _manifest(previous).get("inputs") == inputs:
             return _republish(previous, corpus_dir, index_dir, started)
@@ -92,11 +92,6 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
         return publish(parsed.corpus, corpus_dir, index_dir, show_progress, started,
                        normalized=parsed.normalized(), inputs=inputs,
                        previous=None if full else previous)
-
-
-def _inputs(parser_version: str, files: list[pipeline.CorpusFile]) -> dict:
-    """What a build read: the parser version and each corpus file's cache key."""
-    return {"parser_version": parser_version, "files": {f.name: f.key for f in files}}
 
 
 def _manifest(version: Path) -> dict:

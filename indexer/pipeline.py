@@ -62,6 +62,16 @@ class ParsedCorpus:
     def normalized(self) -> dict[str, list[str]]:
         return concatenated(self.texts)
 
+    def manifest_inputs(self) -> dict:
+        """What the build read, as the version's manifest records it (see build_inputs)."""
+        return {"parser_version": self.parser_version, "files": dict(self.inputs)}
+
+
+def build_inputs(parser_version: str, files: list[CorpusFile]) -> dict:
+    """What a build reads: the parser version and each corpus file's cache key. A build whose
+    inputs equal the published version's has nothing to do but publish it again."""
+    return {"parser_version": parser_version, "files": {f.name: f.key for f in files}}
+
 
 def build_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None) -> Corpus:
     """Every document of the corpus folder, with clauses, themes, ids and duplicates folded,
