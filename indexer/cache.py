@@ -9,7 +9,8 @@ Rules, and why:
   the bytes because they are all a parser reads.
 - Entries live under index_dir/cache/parse/<PARSER_VERSION>/. PARSER_VERSION (`parser_version`)
   hashes the code of the indexer package and the config files parsing depends on
-  (aliases.toml, themes.toml, userdict.txt): change any of them and every entry is invalid,
+  (aliases.toml, themes.toml, userdict.txt; any other file of the config folder) and the
+  versions of the libraries whose output it keeps: change any of them and every entry is invalid,
   because a changed parser may read the same bytes differently. Hashing all of the package's
   code rather than a hand-kept version number errs on the safe side: an edit to a search
   module also invalidates the cache, but a forgotten bump can never serve stale clauses.
@@ -28,6 +29,7 @@ import hashlib
 import os
 import pickle
 import shutil
+from importlib import metadata
 from pathlib import Path
 
 from indexer import aliases, config
@@ -35,6 +37,9 @@ from indexer import aliases, config
 # The config files the parse reads; any other file in a config folder is hashed too, so a
 # config file added later (validity.toml …) can never be left out.
 CONFIG_FILES = ("aliases.toml", "themes.toml", "userdict.txt")
+# Libraries whose output the parse keeps: their versions enter PARSER_VERSION too.
+LIBRARIES = ("jieba", "OpenCC", "pypinyin", "beautifulsoup4", "Markdown", "charset-normalizer",
+             "PyYAML", "pdfplumber", "pdfminer.six", "python-docx", "Whoosh")
 FOLDER = "cache"
 # Bump when the shape of a cache entry changes (pipeline.FileResult).
 ENTRY_FORMAT = 1
@@ -44,6 +49,8 @@ COMPARISONS = "dedupe-comparisons"     # one more entry: the pairs duplicate fol
 def parser_version(corpus_dir: Path) -> str:
     """A hash of the indexer's code and of the config files the parse depends on."""
     digest = hashlib.sha256(f"entry {ENTRY_FORMAT}\n".encode())
+    for name in LIBRARIES:
+        digest.update(f"{name}={_library_version(name)}\n".encode())
     package = config.REPO / "indexer"
     for path in sorted(package.rglob("*.py")):
         digest.update(path.relative_to(package).as_posix().encode() + b"\0")
@@ -52,6 +59,13 @@ def parser_version(corpus_dir: Path) -> str:
         digest.update(name.encode() + b"\0")
         digest.update(aliases.config_file(corpus_dir, name).read_bytes())
     return digest.hexdigest()[:24]
+
+
+def _library_version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return ""
 
 
 def _config_names(corpus_dir: Path) -> set[str]:
