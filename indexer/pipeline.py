@@ -111,7 +111,7 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     kept_ids = {id(d) for d in kept}
     pairs = sorted((p for p in pairs if id(p[0]) in kept_ids), key=lambda p: (p[0].date, p[0].id))
     if store:
-        store.write_comparisons(compared.used)
+        store.write_comparisons(compared.remembered())
         store.prune({f.key for f in files})
     return ParsedCorpus(
         corpus=Corpus(documents=[d for d, _ in pairs], aliases=duplicates, warnings=warnings),

@@ -194,3 +194,14 @@ def test_sampled_candidates_fold_the_same_duplicates_as_comparing_every_pair(cor
     kept, aliases = dedupe.fold_duplicates(fresh)
     assert aliases == expected
     assert Counter(aliases.values()) and len(kept) == len(fresh) - len(aliases)
+    # What an earlier build remembered (a different set: some documents missing) changes nothing.
+    for earlier in (fresh[::2], fresh[1::3], fresh[:-5]):
+        remembered = dedupe.Comparisons()
+        dedupe.fold_duplicates(_fresh_copies(earlier), comparisons=remembered)
+        again = dedupe.fold_duplicates(_fresh_copies(fresh),
+                                       comparisons=dedupe.Comparisons(remembered.remembered()))
+        assert again[1] == expected
+
+
+def _fresh_copies(documents: list[Document]) -> list[Document]:
+    return [Document(**{**asdict(d), "aliases": [], "clauses": d.clauses}) for d in documents]
