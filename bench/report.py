@@ -60,12 +60,15 @@ def build_table(results: list[ScaleResult]) -> str:
 
 
 def rebuild_table(results: list[ScaleResult]) -> str:
-    rows = [[f"×{r.scale}", name, f"{t.seconds:.1f}", f"{t.peak_rss_mb:.0f} / {t.all_peak_rss_mb:.0f}",
-             t.reused or "nothing"]
-            for r in results for name, t in r.rebuilds.items()]
-    return ("Rebuilds after the full build (`python -m indexer build`, reusing what did not "
-            "change):\n\n") + _table(
-        ["scale", "change", "seconds", "peak RSS MB (main / all together)", "reused"], rows)
+    rows = [[f"×{r.scale}", "full (`--full`)", f"{r.build.pipeline_s + r.build.engine_s:.1f}",
+             f"{r.build.cpu_s:.1f}", f"{r.build.peak_rss_mb:.0f} / {r.build.all_peak_rss_mb:.0f}", "nothing"]
+            for r in results]
+    rows += [[f"×{r.scale}", name, f"{t.seconds:.1f}", f"{t.cpu_s:.1f}",
+              f"{t.peak_rss_mb:.0f} / {t.all_peak_rss_mb:.0f}", t.reused or "nothing"]
+             for r in results for name, t in r.rebuilds.items()]
+    return ("Builds: full, then `python -m indexer build` after each change, reusing what did "
+            "not change (CPU s: all processes, user + system):\n\n") + _table(
+        ["scale", "change", "seconds", "CPU s", "peak RSS MB (main / all together)", "reused"], rows)
 
 
 def query_table(results: list[ScaleResult]) -> str:

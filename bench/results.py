@@ -50,6 +50,7 @@ class BuildTimes:
     peak_rss_mb: float                  # the build process itself
     worker_peak_rss_mb: float = 0.0     # the largest of its worker processes (parallel parse/index)
     all_peak_rss_mb: float = 0.0        # all its processes together (bench/memory.py)
+    cpu_s: float = 0.0                  # CPU time of all its processes (user + system)
 
 
 @dataclass
@@ -59,6 +60,8 @@ class RebuildTimes:
     reused: str                         # what the build report says it reused
     peak_rss_mb: float                  # the build process itself
     all_peak_rss_mb: float = 0.0        # all its processes together
+    cpu_s: float = 0.0                  # CPU time of all its processes: on a shared machine,
+                                        # what the build would take alone (one process busy)
 
 
 @dataclass

@@ -49,7 +49,7 @@ def build(args) -> dict:
         pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
     times = BuildTimes(pipeline_s=parsed - started, engine_s=built - parsed,
                        index_bytes=_folder_bytes(report.version_dir), peak_rss_mb=_peak_rss_mb(),
-                       worker_peak_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN))
+                       worker_peak_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN), cpu_s=_cpu_s())
     files = [p for p in corpus_dir.glob("*") if p.is_file()]
     return {"build": asdict(times),
             "corpus": asdict(corpus_stats(corpus, len(files), sum(p.stat().st_size for p in files)))}
@@ -61,7 +61,7 @@ def rebuild(args) -> dict:
     with _profiled(args.profile):
         report = index.build(Path(args.corpus), Path(args.index), show_progress=False)
     return {"rebuild": asdict(RebuildTimes(seconds=report.seconds, reused=report.reused,
-                                           peak_rss_mb=_peak_rss_mb()))}
+                                           peak_rss_mb=_peak_rss_mb(), cpu_s=_cpu_s()))}
 
 
 def corpus_stats(corpus: Corpus, files: int, size: int) -> CorpusStats:
@@ -152,6 +152,12 @@ def _folder_bytes(folder: Path) -> int:
 
 def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024   # KiB on Linux
+
+
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its (waited-for) children so far."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usages)
 
 
 def _rss_mb() -> float:

@@ -223,7 +223,7 @@ def test_rebuild_rows_and_memory_targets():
     assert not targets["×100 rebuild, one document added"].met       # 20 s > 15 s
     assert not targets["×100 build peak memory, all processes"].met   # 1600 MB > 1536 MB
     text = report.markdown([result], "## test")
-    assert "| ×100 | one document added | 20.0 | 500 / 900 | 9 index segments |" in text
+    assert "| ×100 | one document added | 20.0 | 0.0 | 500 / 900 | 9 index segments |" in text
 
 
 def test_process_tree_memory_counts_children():
