@@ -127,7 +127,21 @@ def test_removing_the_kept_copy_unfolds_the_other(corpus, tmp_path):
     assert_same_as_full(corpus, tmp_path / "index", tmp_path)
 
 
-@pytest.mark.parametrize("config_file", ["userdict.txt", "themes.toml", "aliases.toml"])
+def test_every_config_file_enters_the_parser_version(corpus):
+    from indexer import cache
+    before = cache.parser_version(corpus)
+    for name in ("userdict.txt", "themes.toml", "aliases.toml"):
+        path = corpus / "config" / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + "\n", encoding="utf-8")
+        assert cache.parser_version(corpus) != before, name
+        path.write_text(text, encoding="utf-8")
+    assert cache.parser_version(corpus) == before
+
+
+# Not userdict.txt: jieba cannot unload a dictionary, and a changed one would change how
+# this test process segments for the tests after it.
+@pytest.mark.parametrize("config_file", ["themes.toml", "aliases.toml"])
 def test_a_changed_config_file_parses_everything_again(corpus, tmp_path, parsed_files, config_file):
     build(corpus, tmp_path / "index")
     path = corpus / "config" / config_file
