@@ -1,8 +1,10 @@
 """python -m bench [--scales 1,10,100] [--out bench/out/results.json]  (also: make bench)
 
-For each scale: generate the scaled corpus, build Cesou's index (pipeline and index timed
-apart), run the query mix through Engine.search (and through /api/search at the HTTP scales),
-build SQLite FTS5 over the same clauses and run the same mix on it. Every measurement runs in
+For each scale: generate the scaled corpus, build Cesou's index in full (pipeline and index
+timed apart), run the query mix through Engine.search (and through /api/search at the HTTP
+scales), build SQLite FTS5 over the same clauses and run the same mix on it; then rebuild
+three times as `python -m indexer build` does: nothing changed, one document added, one
+changed (REBUILDS). Peak memory is of all the build's processes together (bench/memory.py). Every measurement runs in
 its own process (bench/worker.py). Prints a Markdown report and writes all numbers as JSON
 after each scale, so a run cut short still leaves the scales it finished.
 """
@@ -20,9 +22,9 @@ from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import api_timing, generate, report
+from bench import api_timing, generate, memory, report
 from bench.results import (BaselineBuildTimes, BuildTimes, CorpusStats, QueryRun,
-                           ScaleResult)
+                           RebuildTimes, ScaleResult)
 from indexer import config
 
 OUT = config.REPO / "bench" / "out"
@@ -95,9 +97,16 @@ def run_scale(scale: int, args: argparse.Namespace) -> ScaleResult:
     _say(f"×{scale}: SQLite FTS5 baseline (build and query mix)")
     base = _worker("baseline", common + ["--db", str(db_path)] + profile("baseline"), args.timeout)
     pickle_path.unlink(missing_ok=True)
+    rebuilds = {}
+    for name, change in REBUILDS.items():
+        _say(f"×{scale}: rebuild, {name}")
+        change(args.corpus, corpus_dir, scale)
+        rebuilds[name] = RebuildTimes(**_worker("rebuild", common + profile(f"rebuild-{name}"),
+                                                args.timeout)["rebuild"])
 
     return ScaleResult(
         scale=scale, corpus=CorpusStats(**built["corpus"]), build=BuildTimes(**built["build"]),
+        rebuilds=rebuilds,
         cesou=QueryRun(**searched["cesou"]),
         baseline_build=BaselineBuildTimes(**base["baseline_build"]),
         baseline=QueryRun(**base["baseline"]), http=http_latency, profiled=args.profile)
@@ -113,19 +122,36 @@ def identity_note(result: ScaleResult, seed_documents: int) -> str | None:
             f"{result.scale} = {expected}: some copies were folded or lost")
 
 
+# The rebuild rows, in order, each measured after the change it names (the full build first).
+REBUILDS = {
+    "nothing changed": lambda seed, corpus, scale: None,
+    "one document added": lambda seed, corpus, scale: generate.add_document(seed, corpus, scale),
+    "one document changed": lambda seed, corpus, scale: generate.change_document(corpus),
+}
+
+
 def _worker(command: str, arguments: list[str], timeout: float | None) -> dict:
-    """Run bench.worker in a fresh process; its last stdout line is the JSON result."""
+    """Run bench.worker in a fresh process; its last stdout line is the JSON result, to which
+    the peak memory of the worker and its processes together is added (bench/memory.py)."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore::DeprecationWarning"}
-    try:
-        done = subprocess.run([sys.executable, "-m", "bench.worker", command, *arguments],
-                              capture_output=True, text=True, cwd=config.REPO, env=env,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"bench.worker {command} did not finish within {timeout:.0f} s") from None
-    if done.returncode != 0:
-        raise BenchError(f"bench.worker {command} failed (exit {done.returncode}):\n"
-                         f"{done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    process = subprocess.Popen([sys.executable, "-m", "bench.worker", command, *arguments],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=config.REPO, env=env)
+    with memory.PeakSampler(process.pid) as peak:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            raise BenchError(f"bench.worker {command} did not finish within {timeout:.0f} s") from None
+    if process.returncode != 0:
+        raise BenchError(f"bench.worker {command} failed (exit {process.returncode}):\n"
+                         f"{stderr.strip()[-2000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    for part in ("build", "rebuild"):
+        if part in result:
+            result[part]["all_peak_rss_mb"] = peak.mb
+    return result
 
 
 def machine() -> dict:

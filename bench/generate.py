@@ -168,3 +168,28 @@ class NameRotation:
             digest = hashlib.blake2b(f"{seed}:{copy}:{context}".encode(), digest_size=4).digest()
             return group[int.from_bytes(digest, "big") % len(group)]
         return self.pattern.sub(replace, text)
+
+
+# --- rebuild rows: one document more, one document changed ----------------------------------
+
+# The seed file the rebuild rows add and change a document of: one document, mid-sized.
+REBUILD_SEED = "中国科协事业发展十四五规划-2021.txt"
+ADDED_FILE = "zz-added-document.txt"
+CHANGED_LINE = "\n附加条款：本规划自发布之日起施行，由中国科协负责解释。\n"
+
+
+def add_document(seed_dir: Path, out_dir: Path, scale: int, seed: int = 6) -> Path:
+    """Write one more document into a scaled corpus: copy number `scale` of REBUILD_SEED (a
+    rewording like the others, so a new document, not a duplicate). Returns its path."""
+    names = NameRotation(list(load_aliases(seed_dir).issuers.items()))
+    text = (Path(seed_dir) / REBUILD_SEED).read_text(encoding="utf-8")
+    path = Path(out_dir) / ADDED_FILE
+    path.write_text(make_variant(text, scale, names, seed), encoding="utf-8")
+    return path
+
+
+def change_document(out_dir: Path) -> Path:
+    """Change one document of a scaled corpus: a closing clause appended to REBUILD_SEED's copy."""
+    path = Path(out_dir) / REBUILD_SEED
+    path.write_text(path.read_text(encoding="utf-8") + CHANGED_LINE, encoding="utf-8")
+    return path

@@ -49,6 +49,19 @@ class BuildTimes:
     index_bytes: int
     peak_rss_mb: float                  # the build process itself
     worker_peak_rss_mb: float = 0.0     # the largest of its worker processes (parallel parse/index)
+    all_peak_rss_mb: float = 0.0        # all its processes together (bench/memory.py)
+    cpu_s: float = 0.0                  # CPU time of all its processes (user + system)
+
+
+@dataclass
+class RebuildTimes:
+    """`python -m indexer build` after the full build, reusing what did not change."""
+    seconds: float
+    reused: str                         # what the build report says it reused
+    peak_rss_mb: float                  # the build process itself
+    all_peak_rss_mb: float = 0.0        # all its processes together
+    cpu_s: float = 0.0                  # CPU time of all its processes: on a shared machine,
+                                        # what the build would take alone (one process busy)
 
 
 @dataclass
@@ -90,6 +103,7 @@ class ScaleResult:
     baseline_build: BaselineBuildTimes
     baseline: QueryRun
     http: Latency | None = None             # /api/search through waitress, client-side
+    rebuilds: dict[str, RebuildTimes] = field(default_factory=dict)   # REBUILDS name → times
     profiled: bool = False                  # timings taken under cProfile (slower)
     notes: list[str] = field(default_factory=list)
 

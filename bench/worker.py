@@ -1,4 +1,4 @@
-"""One measurement in a fresh process: `python -m bench.worker {build,search,baseline} …`.
+"""One measurement in a fresh process: `python -m bench.worker {build,rebuild,search,baseline} …`.
 
 Each measurement runs in its own process so its peak memory (getrusage) and its warm caches
 belong to it alone. The last line of stdout is the result as JSON; bench/__main__.py reads it.
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from bench import baseline
 from bench.queries import QUERY_MIX, WARM_UP
-from bench.results import BaselineBuildTimes, BuildTimes, CorpusStats, QueryRun
+from bench.results import BaselineBuildTimes, BuildTimes, CorpusStats, QueryRun, RebuildTimes
 from indexer import aliases, analysis, index, pipeline, store
 from indexer.records import Corpus
 
@@ -31,25 +31,37 @@ PROFILE_LINES = 30
 
 
 def build(args) -> dict:
-    """Pipeline and index build, timed apart; the parsed corpus is pickled for the baseline."""
+    """A full build (nothing reused, but the parse cache filled, as `build --full` does), with
+    the pipeline and the index timed apart; the parsed corpus is pickled for the baseline."""
     corpus_dir, index_dir = Path(args.corpus), Path(args.index)
     # As index.build does: jieba loads its dictionary before the pipeline's tag stage uses it.
     analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), store.jieba_cache(index_dir))
     with _profiled(args.profile):
         started = time.perf_counter()
-        corpus = pipeline.build_corpus(corpus_dir)
+        parsed_corpus = pipeline.parse_corpus(corpus_dir, cache_dir=index_dir, reuse=False)
+        corpus = parsed_corpus.corpus
         parsed = time.perf_counter()
         with index.build_lock(index_dir):
-            report = index.publish(corpus, corpus_dir, index_dir)
+            report = index.publish(corpus, corpus_dir, index_dir, normalized=parsed_corpus.normalized(),
+                                   inputs=parsed_corpus.manifest_inputs())
         built = time.perf_counter()
     with open(args.corpus_pickle, "wb") as f:
         pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
     times = BuildTimes(pipeline_s=parsed - started, engine_s=built - parsed,
                        index_bytes=_folder_bytes(report.version_dir), peak_rss_mb=_peak_rss_mb(),
-                       worker_peak_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN))
+                       worker_peak_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN), cpu_s=_cpu_s())
     files = [p for p in corpus_dir.glob("*") if p.is_file()]
     return {"build": asdict(times),
             "corpus": asdict(corpus_stats(corpus, len(files), sum(p.stat().st_size for p in files)))}
+
+
+def rebuild(args) -> dict:
+    """`python -m indexer build` as an administrator runs it after the full build: reusing
+    what did not change."""
+    with _profiled(args.profile):
+        report = index.build(Path(args.corpus), Path(args.index), show_progress=False)
+    return {"rebuild": asdict(RebuildTimes(seconds=report.seconds, reused=report.reused,
+                                           peak_rss_mb=_peak_rss_mb(), cpu_s=_cpu_s()))}
 
 
 def corpus_stats(corpus: Corpus, files: int, size: int) -> CorpusStats:
@@ -142,6 +154,12 @@ def _peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
     return resource.getrusage(who).ru_maxrss / 1024   # KiB on Linux
 
 
+def _cpu_s() -> float:
+    """User + system CPU seconds of this process and its (waited-for) children so far."""
+    usages = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usages)
+
+
 def _rss_mb() -> float:
     """Current resident memory (what a long-running server keeps), from /proc."""
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -150,7 +168,7 @@ def _rss_mb() -> float:
     return _peak_rss_mb()
 
 
-COMMANDS = {"build": build, "search": search, "baseline": baseline_run}
+COMMANDS = {"build": build, "rebuild": rebuild, "search": search, "baseline": baseline_run}
 
 
 def main(argv: list[str] | None = None) -> int:

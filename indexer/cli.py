@@ -34,7 +34,7 @@ def build_command(args) -> int:
         print(f"index already published at {store.published_version(index_dir)}; nothing to do")
         return 0
     try:
-        report = index.build(corpus_dir, index_dir, show_progress=True)
+        report = index.build(corpus_dir, index_dir, show_progress=True, full=args.full)
     except (index.BuildError, ClusterError, ValueError, OSError) as error:
         # ValueError: a broken config file; OSError: an unwritable index folder. Both name it.
         print(f"构建失败 / build failed: {error}", file=sys.stderr)
@@ -185,10 +185,16 @@ def _search_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--per-page", type=int, default=10)
 
 
+def _build_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--if-missing", action="store_true",
+                   help="do nothing when an index is already published")
+    p.add_argument("--full", action="store_true",
+                   help="parse every file and write every index segment again, reusing nothing "
+                        "from earlier builds")
+
+
 COMMANDS = {
-    "build": (build_command, "parse the corpus and publish a new index",
-              lambda p: p.add_argument("--if-missing", action="store_true",
-                                       help="do nothing when an index is already published")),
+    "build": (build_command, "parse the corpus and publish a new index", _build_arguments),
     "inspect": (inspect_command, "print the documents found and warnings", None),
     "export": (export_command, "write the parsed corpus as JSON Lines",
                lambda p: p.add_argument("--out", default="-", help="output file (default: stdout)")),

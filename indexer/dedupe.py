@@ -10,12 +10,25 @@ documents that share most of its sampled shingles (one in SAMPLE_RATE, chosen by
 that both copies sample the same ones): a copy shares at least ~THRESHOLD of them, give or
 take sampling noise, while documents on the same topic (rewordings, other years' editions)
 share clearly fewer and need no full comparison.
+
+Memory and rebuilds: a document is known here by its `Fingerprint` (sampled shingles as CRC32
+numbers, a digest of its text, its shingle count), worked out per file by the parse workers
+and kept in the parse cache; full shingle sets are made only for a pair to compare and kept
+for a few hundred documents (they were most of a ×100 build's 2.5 GB). Each document's likely
+copies (the sampled-shingle counting, most of the time at ×100: each sample is shared with the
+document's 99 rewordings) and each pair's containment are remembered by text digest
+(`Comparisons`, kept beside the parse cache), so a rebuild counts and compares only for new or
+changed documents, and folds in the same order with the same candidates as a full build. The samples are keyed by CRC32 rather
+than by the shingle itself: two shingles with one CRC32 can only add a candidate, which the
+full comparison then decides.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import zlib
-from collections import Counter
+from array import array
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from itertools import chain
 
@@ -29,45 +42,127 @@ MIN_SAMPLE = 8       # below this a document is too short to sample: compare it 
 # A possible copy shares at least THRESHOLD of the smaller document's sampled shingles, less
 # this many binomial standard deviations of sampling noise.
 CANDIDATE_SIGMAS = 4
+# Shingle sets kept for comparisons: rewordings of one document sort next to each other (same
+# length), so a few hundred sets serve a full ×100 build while holding ~1/10 of its memory.
+SHINGLE_CACHE = 256
 
 
-@dataclass
-class _Kept:
-    document: Document
-    shingles: set[str]
-    sample_size: int
+@dataclass(frozen=True)
+class Fingerprint:
+    """What folding needs of a document without holding its shingles: worked out once per
+    document (in the parse workers, kept in the parse cache), a few KB each."""
+    key: bytes          # digest of the shingled text: equal texts, equal keys
+    sample: array       # sorted CRC32s of its sampled shingles (those ≡ 0 mod SAMPLE_RATE)
+    size: int           # distinct shingles
 
 
-def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str, str]]:
+def fingerprint(document: Document) -> Fingerprint:
+    text = _shingle_text(document)
+    shingles = _shingles(document, text)
+    crcs = (zlib.crc32(s.encode()) for s in shingles)
+    sample = array("I", sorted({c for c in crcs if c % SAMPLE_RATE == 0}))
+    return Fingerprint(hashlib.blake2b(text.encode(), digest_size=16).digest(), sample, len(shingles))
+
+
+class Comparisons:
+    """What folding worked out, by fingerprint keys, remembered across builds (the parse cache
+    keeps it): the containment of each pair compared, and each sampled document's likely
+    copies (documents sharing enough samples). A rebuild then counts shared samples and
+    compares shingles only for new or changed documents. Shingle sets are made when a pair is
+    new and kept for the last SHINGLE_CACHE documents only."""
+
+    def __init__(self, known: dict | None = None):
+        known = known or {}
+        self.known: dict[tuple[bytes, bytes], float] = dict(known.get("pairs", {}))
+        self.known_likely: dict[bytes, set[bytes]] = dict(known.get("likely", {}))
+        self.used: dict[tuple[bytes, bytes], float] = {}
+        self.likely: dict[bytes, set[bytes]] = {}
+        self._shingles: OrderedDict[int, set[str]] = OrderedDict()
+
+    def remembered(self) -> dict:
+        """What the next build can reuse: this build's pairs and likely copies."""
+        return {"pairs": self.used, "likely": self.likely}
+
+    def containment(self, a: Document, pa: Fingerprint, b: Document, pb: Fingerprint) -> float:
+        small, large = sorted((pa.size, pb.size))
+        if not small or small < MIN_SIZE_RATIO * large:
+            return 0.0
+        pair = (pa.key, pb.key) if pa.key <= pb.key else (pb.key, pa.key)
+        found = self.known.get(pair)
+        if found is None:
+            found = containment(self._of(a), self._of(b))
+        self.used[pair] = found
+        return found
+
+    def _of(self, document: Document) -> set[str]:
+        found = self._shingles.get(id(document))
+        if found is None:
+            found = self._shingles[id(document)] = _shingles(document)
+            if len(self._shingles) > SHINGLE_CACHE:
+                self._shingles.popitem(last=False)
+        else:
+            self._shingles.move_to_end(id(document))
+        return found
+
+    def find_likely(self, prints: list[Fingerprint]) -> None:
+        """Each sampled document's likely copies among `prints` (symmetric): remembered for
+        documents seen before, counted for new ones against all (each pair once)."""
+        sampled = {p.key: p for p in prints if len(p.sample) >= MIN_SAMPLE}
+        new = [k for k in sampled if k not in self.known_likely]
+        self.likely = {k: ({n for n in self.known_likely[k] if n in sampled}
+                           if k in self.known_likely else set()) for k in sampled}
+        index: dict[int, list[int]] = {}    # sampled shingle's CRC32 → positions in `new`
+        for position, key in enumerate(new):
+            self._link(key, sampled, new, index)
+            for s in sampled[key].sample:
+                index.setdefault(s, []).append(position)
+        if new:
+            for key in sampled.keys() - set(new):
+                self._link(key, sampled, new, index)
+
+    def _link(self, key: bytes, sampled: dict[bytes, Fingerprint], new: list[bytes],
+              index: dict[int, list[int]]) -> None:
+        sample = sampled[key].sample
+        for position, n in Counter(chain.from_iterable(index.get(s, ()) for s in sample)).items():
+            other = new[position]
+            if _may_be_copy(n, min(len(sample), len(sampled[other].sample))):
+                self.likely[key].add(other)
+                self.likely[other].add(key)
+
+
+def fold_duplicates(documents: list[Document], prints: list[Fingerprint] | None = None,
+                    comparisons: Comparisons | None = None) -> tuple[list[Document], dict[str, str]]:
     """The documents with every near-duplicate folded into one kept copy, and the alias map
     (alias id → kept id). The kept copy is the one with the most metadata (a 文号, a date,
-    issuers), then the longest text, then the smallest id: the choice never depends on order."""
-    kept: list[_Kept] = []
-    by_sample: dict[str, list[int]] = {}    # sampled shingle → positions in `kept`
+    issuers), then the longest text, then the smallest id: the choice never depends on order.
+    `prints` (per document) and `comparisons` (what earlier builds worked out) save work;
+    the result is the same without them."""
+    prints = prints if prints is not None else [fingerprint(d) for d in documents]
+    compare = comparisons if comparisons is not None else Comparisons()
+    compare.find_likely(prints)
+    kept: list[tuple[Document, Fingerprint]] = []
+    kept_by_key: dict[bytes, list[int]] = {}    # fingerprint key → positions in `kept`
     unsampled: list[int] = []               # positions of kept documents too short to sample
     aliases: dict[str, str] = {}
-    for document in sorted(documents, key=_preference):
-        shingles = _shingles(document)
-        sample = {s for s in shingles if zlib.crc32(s.encode()) % SAMPLE_RATE == 0}
-        if len(sample) < MIN_SAMPLE:
+    for document, print_ in sorted(zip(documents, prints), key=lambda p: _preference(p[0])):
+        if len(print_.sample) < MIN_SAMPLE:
             candidates = kept
         else:
-            shared = Counter(chain.from_iterable(by_sample.get(s, ()) for s in sample))
-            likely = [i for i, n in shared.items()
-                      if _may_be_copy(n, min(len(sample), kept[i].sample_size))]
+            # A document with the same key has the same text: always a likely copy.
+            keys = compare.likely[print_.key] | {print_.key}
+            likely = {i for key in keys for i in kept_by_key.get(key, ())}
             candidates = [kept[i] for i in sorted({*unsampled, *likely})]
-        original = next((k.document for k in candidates
-                         if containment(k.shingles, shingles) >= THRESHOLD), None)
+        original = next((k for k, p in candidates
+                         if compare.containment(k, p, document, print_) >= THRESHOLD), None)
         if original is not None:
             original.aliases.extend([document.id, *document.aliases])
             aliases.update(dict.fromkeys([document.id, *document.aliases], original.id))
             continue
-        if len(sample) < MIN_SAMPLE:
+        if len(print_.sample) < MIN_SAMPLE:
             unsampled.append(len(kept))
-        for s in sample:
-            by_sample.setdefault(s, []).append(len(kept))
-        kept.append(_Kept(document, shingles, len(sample)))
-    return [k.document for k in kept], aliases
+        kept_by_key.setdefault(print_.key, []).append(len(kept))
+        kept.append((document, print_))
+    return [k for k, _ in kept], aliases
 
 
 def _may_be_copy(shared: int, sampled: int) -> bool:
@@ -85,8 +180,12 @@ def containment(a: set[str], b: set[str]) -> float:
     return len(small & large) / len(small)
 
 
-def _shingles(document: Document) -> set[str]:
-    text = "".join("".join(f"{c.label}{c.heading}{c.text}".split()) for c in document.clauses)
+def _shingle_text(document: Document) -> str:
+    return "".join("".join(f"{c.label}{c.heading}{c.text}".split()) for c in document.clauses)
+
+
+def _shingles(document: Document, text: str | None = None) -> set[str]:
+    text = _shingle_text(document) if text is None else text
     return {text[i:i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
 
 

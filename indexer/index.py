@@ -16,6 +16,20 @@ A build writes a new version beside the served one and switches `current` only w
 is complete, so a crash or Ctrl-C leaves the served index untouched. The current and the previous
 version are kept (a serving process may still read the previous one); anything else, including
 partial versions of killed builds, is removed by the next build.
+
+A build costs what changed since the previous one (`--full` reuses nothing):
+
+- Nothing the build reads changed (each corpus file's name and bytes, and the parser version:
+  indexer code and config files; recorded as the manifest's `inputs`): the previous version's
+  files are hard-linked into a new version, published the same way (`_republish`).
+- Else files whose bytes and parser version are unchanged come from the parse cache
+  (indexer/cache.py), only the others are parsed; ids and duplicate folding run over the whole
+  corpus as always, so they are what a full build gives; and Whoosh segments whose clauses are
+  unchanged are hard-linked from the previous version (indexer/backends/whoosh.py). The
+  version's JSON files are written whole every time: they are the cheap part.
+- Hard links are safe because no file of a published version is ever written again; reuse only
+  reads the previous version, so a killed incremental build leaves it as it was.
+- The Sphinx backend (CESOU_BACKEND) is always fed in full; only the parse cache helps it.
 """
 from __future__ import annotations
 
@@ -29,15 +43,17 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, analytics_files, config, links, pipeline, present, store
+from indexer import aliases, analysis, analytics_files, config, links, pipeline, store
 from indexer.backends import whoosh
+from indexer.clausetext import clause_context, clause_text, concatenated, document_texts
 from indexer.links import CitationGraph
 from indexer.links.validity import CONFIG_NAME as VALIDITY_CONFIG
-from indexer.records import Clause, Corpus, Document
+from indexer.records import Corpus, Document
 from indexer.sphinx.build import publish_sphinx
 from indexer.store import BuildError, build_lock, jieba_cache, published_version, write_json
 
-__all__ = ["BuildError", "BuildReport", "build", "build_lock", "publish"]
+__all__ = ["BuildError", "BuildReport", "build", "build_lock", "clause_context", "clause_text",
+           "publish"]
 
 
 @dataclasses.dataclass
@@ -49,11 +65,13 @@ class BuildReport:
     duplicates: dict[str, str]           # alias document id → canonical id
     warnings: dict[str, list[str]]       # corpus file → messages
     seconds: float
+    reused: str = ""                     # what came from the previous build, for the summary
 
     def summary(self) -> str:
         lines = [f"published {self.build_id}: {self.documents} documents, {self.clauses} clauses, "
                  f"{len(self.duplicates)} duplicates, "
-                 f"{sum(map(len, self.warnings.values()))} warnings, {self.seconds:.1f} s"]
+                 f"{sum(map(len, self.warnings.values()))} warnings, {self.seconds:.1f} s"
+                 + (f" (reused: {self.reused})" if self.reused else "")]
         lines += [f"  duplicate {alias} → {canonical}" for alias, canonical in self.duplicates.items()]
         for source, messages in self.warnings.items():
             lines.append(f"  {source}:")
@@ -61,72 +79,83 @@ class BuildReport:
         return "\n".join(lines)
 
 
-def clause_text(clause: Clause) -> str:
-    """What a clause is matched on: its own label, heading and text (children excluded)."""
-    return " ".join(p for p in (clause.label, clause.heading, clause.text) if p)
-
-
-def clause_context(document: Document, ancestors: list[Clause]) -> str:
-    """Where a clause stands: its document's title and its ancestors' titles."""
-    return " ".join([document.title, *map(present.clause_title, ancestors)])
-
-
-
-def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True) -> BuildReport:
-    """Run the pipeline on `corpus_dir` and publish the result as the current index version."""
+def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
+          full: bool = False) -> BuildReport:
+    """Run the pipeline on `corpus_dir` and publish the result as the current index version,
+    reusing the previous build's work unless `full` (see the module docstring)."""
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     if not corpus_dir.is_dir():
         raise BuildError(f"语料目录不存在：{corpus_dir}  Corpus folder not found: {corpus_dir}")
     links.load_overrides(corpus_dir)    # a broken validity.toml fails now, not after the parse
     with build_lock(index_dir):
         started = time.monotonic()
+        scanned = pipeline.scan(corpus_dir)
+        # The date is an input too: validity (尚未施行, 已失效) is worked out as of the build day.
+        inputs = {**pipeline.build_inputs(*scanned), "date": date.today().isoformat()}
+        previous = published_version(index_dir)
+        if not full and previous and not config.backend() and _manifest(previous).get("inputs") == inputs:
+            return _republish(previous, corpus_dir, index_dir, started)
         # Before the pipeline: its tag stage segments with jieba too.
         analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), jieba_cache(index_dir))
         with tqdm(desc="parse", unit="step", disable=not show_progress) as bar:
             def progress(message: str) -> None:
                 bar.set_postfix_str(message[:60])
                 bar.update()
-            corpus = pipeline.build_corpus(corpus_dir, progress=progress)
-        return publish(corpus, corpus_dir, index_dir, show_progress, started)
+            parsed = pipeline.parse_corpus(corpus_dir, progress, cache_dir=index_dir,
+                                           scanned=scanned, reuse=not full)
+        return publish(parsed.corpus, corpus_dir, index_dir, show_progress, started,
+                       normalized=parsed.normalized(), inputs=inputs,
+                       previous=None if full else previous)
+
+
+def _manifest(version: Path) -> dict:
+    try:
+        return store.read_json(version / store.MANIFEST)
+    except (OSError, ValueError):
+        return {}
 
 
 def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bool = False,
-            started: float | None = None) -> BuildReport:
-    """Write `corpus` as a new version and make it current. The caller holds build_lock."""
+            started: float | None = None, normalized: dict[str, list[str]] | None = None,
+            inputs: dict | None = None, previous: Path | None = None) -> BuildReport:
+    """Write `corpus` as a new version and make it current. The caller holds build_lock.
+    `normalized` is normalized_clauses(corpus.documents) when the caller has it already;
+    `inputs` (what the corpus was built from) lets the next build skip an unchanged corpus;
+    index segments of the `previous` version whose content is unchanged are reused."""
     started = time.monotonic() if started is None else started
     corpus, graph, link_warnings = link(corpus, corpus_dir, date.today())
-    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
-    versions = index_dir / "versions"
-    version = versions / build_id
-    version.mkdir(parents=True)
+    version = _new_version(index_dir)
+    build_id = version.name
     try:
         (version / store.CONFIG).mkdir()
         for name in ("aliases.toml", "userdict.txt"):
             shutil.copyfile(aliases.config_file(corpus_dir, name), version / store.CONFIG / name)
         analysis.configure_jieba(version / store.CONFIG / "userdict.txt", jieba_cache(index_dir))
-        normalized = normalized_clauses(corpus.documents)
+        if normalized is None:
+            normalized = normalized_clauses(corpus.documents)
         store.write_documents(version, corpus.documents)
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
-        _write_backend(version, corpus, normalized, show_progress)
+        reused = _write_backend(version, corpus, normalized, show_progress, previous,
+                                (inputs or {}).get("parser_version", ""))
         store.write_citations(version, graph)
         analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"])
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
-            warnings={**_warnings_by_file(corpus), **link_warnings}, seconds=0.0)
+            warnings={**_warnings_by_file(corpus), **link_warnings}, seconds=0.0,
+            reused=f"{reused} index segments" if reused else "")
         _sync_tree(version)     # everything on disk before the manifest declares it complete
         write_json(version / store.MANIFEST, {
             "format": store.FORMAT, "build_id": build_id, "corpus": str(corpus_dir.resolve()),
             "documents": report.documents, "clauses": report.clauses,
-            "duplicates": report.duplicates, "warnings": report.warnings})
+            "duplicates": report.duplicates, "warnings": report.warnings,
+            **({"inputs": inputs} if inputs else {})})
         _sync_dir(version)
     except BaseException:
         shutil.rmtree(version, ignore_errors=True)   # Ctrl-C or error: leave no partial version
         raise
-    previous = published_version(index_dir)
-    _switch_current(index_dir, version)
-    _remove_stale(versions, keep={version, previous})
+    _make_current(index_dir, version)
     report.seconds = time.monotonic() - started
     return report
 
@@ -147,29 +176,73 @@ def link(corpus: Corpus, corpus_dir: Path, today: date
     return dataclasses.replace(corpus, documents=documents), graph, warnings
 
 
-def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progress: bool) -> None:
+def _new_version(index_dir: Path) -> Path:
+    build_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
+    version = index_dir / "versions" / build_id
+    version.mkdir(parents=True)
+    return version
+
+
+def _make_current(index_dir: Path, version: Path) -> None:
+    previous = published_version(index_dir)
+    _switch_current(index_dir, version)
+    _remove_stale(index_dir / "versions", keep={version, previous})
+
+
+def _republish(previous: Path, corpus_dir: Path, index_dir: Path, started: float) -> BuildReport:
+    """Nothing the build reads has changed: publish the previous version's files again
+    (hard links, so nothing is copied) as a new version, by the same atomic switch."""
+    manifest = _manifest(previous)
+    version = _new_version(index_dir)
+    try:
+        for path in sorted(previous.rglob("*")):
+            target = version / path.relative_to(previous)
+            if path.is_dir():
+                target.mkdir()
+            elif path.name != store.MANIFEST:
+                _link_or_copy(path, target)
+        _sync_tree(version)
+        write_json(version / store.MANIFEST, {**manifest, "build_id": version.name,
+                                              "corpus": str(corpus_dir.resolve())})
+        _sync_dir(version)
+    except BaseException:
+        shutil.rmtree(version, ignore_errors=True)
+        raise
+    _make_current(index_dir, version)
+    return BuildReport(build_id=version.name, version_dir=version, documents=manifest["documents"],
+                       clauses=manifest["clauses"], duplicates=manifest["duplicates"],
+                       warnings=manifest["warnings"], seconds=time.monotonic() - started, reused="all")
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """A hard link where the file system allows it (files of a version are never written
+    again once published), else a copy."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
+
+
+def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progress: bool,
+                   previous: Path | None, salt: str) -> int:
     """The search backend's side of the version: the configured SphinxQL cluster's shards
-    (fed and rotated, served before this returns), else the embedded Whoosh index."""
+    (fed and rotated, served before this returns; always in full), else the embedded Whoosh
+    index, reusing the `previous` version's unchanged segments. Returns the segments reused."""
     backend = config.backend()
     if backend:
         publish_sphinx(backend, version, corpus.documents, normalized)
-    else:
-        whoosh.write(version, normalized, show_progress)
+        return 0
+    sizes = [(d.id, len(d.clauses)) for d in corpus.documents]
+    # Without a parser version a segment's key cannot tell old analysers from new: no reuse.
+    return whoosh.write(version, normalized, show_progress, documents=sizes,
+                        previous=previous if salt else None, salt=salt,
+                        jieba_setup=(version / store.CONFIG / "userdict.txt", jieba_cache(version.parent.parent)))
 
 
 def normalized_clauses(documents: list[Document]) -> dict[str, list[str]]:
     """Per clause in docnum order, what every backend matches and ranks on: its normalised
     label+heading+text, label+heading, and context."""
-    texts: list[str] = []
-    headings: list[str] = []
-    contexts: list[str] = []
-    for document in documents:
-        for entry in present.outline(document):
-            clause = entry.clause
-            texts.append(analysis.normalize(clause_text(clause)))
-            headings.append(analysis.normalize(f"{clause.label} {clause.heading}"))
-            contexts.append(analysis.normalize(clause_context(document, entry.ancestors)))
-    return {"texts": texts, "headings": headings, "contexts": contexts}
+    return concatenated([document_texts(document) for document in documents])
 
 
 def _warnings_by_file(corpus: Corpus) -> dict[str, list[str]]:

@@ -2,18 +2,28 @@
 
 One bad file never stops the corpus: whatever goes wrong while reading it becomes a
 BuildWarning naming the file, and every other file still builds.
+
+Two phases, and why: load → tag (plus the clauses' normalised texts) looks at one file only,
+so it runs per file, in parallel, and its result (`FileResult`) can be kept in the parse
+cache (indexer/cache.py) and reused while the file's bytes and the parser are unchanged;
+ids and duplicate folding look at the whole corpus, so they run once, in this process, on
+every build. A file is read one at a time (hashing, then parsing in a worker), so memory
+holds the parsed documents, never every file's raw text at once.
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer import cache as parse_cache
 from indexer.aliases import AliasTable, load_aliases
+from indexer.clausetext import DocumentTexts, concatenated, document_texts
 from indexer.clean import clean
-from indexer.dedupe import fold_duplicates
+from indexer.dedupe import Comparisons, Fingerprint, fingerprint, fold_duplicates
 from indexer.identify import assign_document_ids
-from indexer.load import load_corpus
+from indexer.load import LoadError, corpus_files, load_file
 from indexer.parallel import parallel_map
 from indexer.provenance import is_press_summary
 from indexer.records import (BuildWarning, Clause, Corpus, Document, DocumentMeta,
@@ -23,50 +33,147 @@ from indexer.structure import build_clauses
 from indexer.tag import Taxonomy, load_taxonomy, tag_documents
 
 
+@dataclass
+class FileResult:
+    """One file's share of the pipeline, before ids: its documents (None when it could not
+    be read), its warnings, and per document the clauses' normalised texts."""
+    documents: list[Document] | None
+    warnings: list[BuildWarning]
+    texts: list[DocumentTexts] = field(default_factory=list)
+    prints: list[Fingerprint] = field(default_factory=list)
+
+
+@dataclass
+class CorpusFile:
+    path: Path
+    name: str           # path relative to the corpus folder
+    key: str            # cache.file_key: its name and bytes
+    size: int
+
+
+@dataclass
+class ParsedCorpus:
+    """The corpus, its documents' normalised texts (same order), and what it was built from."""
+    corpus: Corpus
+    texts: list[DocumentTexts]
+    inputs: dict[str, str]      # corpus file name → cache key
+    parser_version: str
+    reused: int = 0             # files taken from the parse cache
+
+    def normalized(self) -> dict[str, list[str]]:
+        return concatenated(self.texts)
+
+    def manifest_inputs(self) -> dict:
+        """What the build read, as the version's manifest records it (see build_inputs)."""
+        return {"parser_version": self.parser_version, "files": dict(self.inputs)}
+
+
+def build_inputs(parser_version: str, files: list[CorpusFile]) -> dict:
+    """What a build reads: the parser version and each corpus file's cache key. A build whose
+    inputs equal the published version's has nothing to do but publish it again."""
+    return {"parser_version": parser_version, "files": {f.name: f.key for f in files}}
+
+
 def build_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None) -> Corpus:
     """Every document of the corpus folder, with clauses, themes, ids and duplicates folded,
     ordered by date then id."""
+    return parse_corpus(corpus_dir, progress).corpus
+
+
+def scan(corpus_dir: Path) -> tuple[str, list[CorpusFile]]:
+    """The parser version and every corpus file with its cache key (each file read once)."""
+    version = parse_cache.parser_version(corpus_dir)
+    files = []
+    for path in corpus_files(corpus_dir):
+        name = path.relative_to(corpus_dir).as_posix()
+        data = path.read_bytes()
+        files.append(CorpusFile(path, name, parse_cache.file_key(name, data), len(data)))
+    return version, files
+
+
+def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None,
+                 cache_dir: Path | None = None, scanned: tuple[str, list[CorpusFile]] | None = None,
+                 reuse: bool = True) -> ParsedCorpus:
+    """build_corpus, with each file's result kept in the parse cache of the index folder
+    `cache_dir` when one is given, and taken from it when `reuse` (else every file is parsed)."""
     corpus_dir = Path(corpus_dir)
     report = progress or (lambda message: None)
-    aliases = load_aliases(corpus_dir)
-    taxonomy = load_taxonomy(corpus_dir)
-    sources, warnings = load_corpus(corpus_dir)
-    documents: list[Document] = []
-    jobs = [(source, aliases, taxonomy) for source in sources]
-    with parallel_map(_worker_count(sources)) as map_each:
-        for source, (found, source_warnings) in zip(sources, map_each(_read_one, jobs)):
-            warnings.extend(source_warnings)
-            if found is not None:
-                report(f"{source.name}: {len(found)} document(s)")
-                documents.extend(found)
-
+    version, files = scanned or scan(corpus_dir)
+    store = parse_cache.ParseCache(cache_dir, version) if cache_dir else None
+    results, reused = _file_results(corpus_dir, files, store, reuse, report)
+    warnings = [w for r in results for w in r.warnings]
+    pairs = [(d, t) for r in results if r.documents for d, t in zip(r.documents, r.texts)]
+    documents = [d for d, _ in pairs]
     assign_document_ids(documents)
-    documents, duplicates = fold_duplicates(documents)
-    for alias, kept in sorted(duplicates.items()):
-        report(f"{alias} is a copy of {kept}")
-    documents.sort(key=lambda d: (d.date, d.id))
-    return Corpus(documents=documents, aliases=duplicates, warnings=warnings)
+    compared = Comparisons(store.read_comparisons() if store and reuse else None)
+    kept, duplicates = fold_duplicates(documents, [p for r in results for p in r.prints], compared)
+    for alias, original in sorted(duplicates.items()):
+        report(f"{alias} is a copy of {original}")
+    kept_ids = {id(d) for d in kept}
+    pairs = sorted((p for p in pairs if id(p[0]) in kept_ids), key=lambda p: (p[0].date, p[0].id))
+    if store:
+        store.write_comparisons(compared.remembered())
+        store.prune({f.key for f in files})
+    return ParsedCorpus(
+        corpus=Corpus(documents=[d for d, _ in pairs], aliases=duplicates, warnings=warnings),
+        texts=[t for _, t in pairs], inputs={f.name: f.key for f in files},
+        parser_version=version, reused=reused)
 
 
-# Below this much text, parsing in this process is faster than starting others.
-PARALLEL_MIN_CHARS = 1_000_000
+def _file_results(corpus_dir: Path, files: list[CorpusFile], store: parse_cache.ParseCache | None,
+                  reuse: bool, report: Callable[[str], None]) -> tuple[list[FileResult], int]:
+    """Each file's FileResult, in file order: from the cache, else parsed (in parallel); and
+    how many came from the cache."""
+    cached = [store and reuse and store.has(f.key) for f in files]
+    results: list[FileResult | None] = [None] * len(files)
+    missing = [i for i, hit in enumerate(cached) if not hit]
+    aliases, taxonomy = load_aliases(corpus_dir), load_taxonomy(corpus_dir)
+    jobs = [(files[i], aliases, taxonomy, store) for i in missing]
+    # Parse first, while this process is small (its workers are forked), then read the cache.
+    with parallel_map(_worker_count([files[i] for i in missing])) as map_each:
+        for i, result in zip(missing, map_each(_read_one, jobs)):
+            results[i] = result
+            report(f"{files[i].name}: {len(result.documents or [])} document(s)")
+    for i, hit in enumerate(cached):
+        if hit:
+            results[i] = store.get(files[i].key) or _read_one((files[i], aliases, taxonomy, store))
+    return results, len(files) - len(missing)
 
 
-def _worker_count(sources: list[SourceFile]) -> int:
-    if len(sources) < 2 or sum(len(source.text) for source in sources) < PARALLEL_MIN_CHARS:
+# Below this much text, parsing in this process is faster than starting others
+# (1 M characters, about 3 MB of UTF-8 Chinese).
+PARALLEL_MIN_BYTES = 3_000_000
+
+
+def _worker_count(files: list[CorpusFile]) -> int:
+    if len(files) < 2 or sum(f.size for f in files) < PARALLEL_MIN_BYTES:
         return 1
-    return min(len(sources), os.cpu_count() or 1)
+    return min(len(files), os.cpu_count() or 1)
 
 
-def _read_one(job: tuple[SourceFile, AliasTable, Taxonomy]) -> tuple[list[Document] | None, list[BuildWarning]]:
-    """read_source for one file: its documents (None when it could not be parsed) and warnings."""
-    source, aliases, taxonomy = job
+def _read_one(job: tuple[CorpusFile, AliasTable, Taxonomy, parse_cache.ParseCache | None]) -> FileResult:
+    """Load and read_source one file, with its clauses' normalised texts; the result goes to
+    the parse cache folder when one is given."""
+    file, aliases, taxonomy, store = job
     warnings: list[BuildWarning] = []
+    result = FileResult(None, warnings)
     try:
-        return read_source(source, aliases, taxonomy, warnings), warnings
-    except Exception as error:  # one unreadable file must not stop the others
-        warnings.append(BuildWarning(source=source.name, message=f"could not be parsed: {_describe(error)}"))
-        return None, warnings
+        source = load_file(file.path, file.name, aliases)
+    except LoadError as error:
+        warnings.append(BuildWarning(source=file.name, message=f"skipped: {error.problem}"))
+        source = None
+    if source is not None:
+        warnings.extend(BuildWarning(source=file.name, message=m) for m in source.warnings)
+        try:
+            result.documents = read_source(source, aliases, taxonomy, warnings)
+            result.texts = [document_texts(d) for d in result.documents]
+            result.prints = [fingerprint(d) for d in result.documents]
+        except Exception as error:  # one unreadable file must not stop the others
+            warnings.append(BuildWarning(source=source.name, message=f"could not be parsed: {_describe(error)}"))
+            result.documents, result.texts, result.prints = None, [], []
+    if store is not None:
+        store.put(file.key, result)
+    return result
 
 
 def read_source(source: SourceFile, aliases: AliasTable, taxonomy: Taxonomy,

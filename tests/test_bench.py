@@ -2,7 +2,9 @@
 at ×1 on the real corpus, the statistics and the target check. No timing is asserted."""
 from __future__ import annotations
 
+import os
 import re
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from bench import __main__ as cli
 from bench import baseline, generate, report
 from bench.queries import QUERY_MIX
 from bench.results import (BaselineBuildTimes, BuildTimes, CorpusStats, Latency, QueryRun,
-                           ScaleResult)
+                           RebuildTimes, ScaleResult)
 from indexer import analysis, pipeline
 from indexer.aliases import load_aliases
 from indexer.index import clause_text
@@ -208,6 +210,34 @@ def test_targets_are_checked_against_the_measured_numbers():
     assert not targets["×10 → ×100 rebuild growth"].met      # 20×
     text = report.markdown([_result(1, 10.0, 1.0, 1.0)], "## test")
     assert re.search(r"\| ×1 \| 20 \| 756 \|", text)
+
+
+def test_rebuild_rows_and_memory_targets():
+    result = _result(100, 10.0, 10.0, 100.0)
+    result.build.all_peak_rss_mb = 1600.0
+    result.rebuilds = {"nothing changed": RebuildTimes(seconds=2.0, reused="all", peak_rss_mb=100),
+                       "one document added": RebuildTimes(seconds=20.0, reused="9 index segments",
+                                                          peak_rss_mb=500, all_peak_rss_mb=900)}
+    targets = {t.name: t for t in report.check_targets([result])}
+    assert targets["×100 rebuild, nothing changed"].met
+    assert not targets["×100 rebuild, one document added"].met       # 20 s > 15 s
+    assert not targets["×100 build peak memory, all processes"].met   # 1600 MB > 1536 MB
+    text = report.markdown([result], "## test")
+    assert "| ×100 | one document added | 20.0 | 0.0 | 500 / 900 | 9 index segments |" in text
+
+
+def test_process_tree_memory_counts_children():
+    import subprocess
+    import sys
+    from bench import memory
+    child = subprocess.Popen([sys.executable, "-c", "import time; x = bytearray(60_000_000); time.sleep(3)"])
+    try:
+        with memory.PeakSampler(os.getpid()) as peak:
+            time.sleep(1.5)
+        assert peak.mb >= memory.tree_rss_mb(child.pid) + 50 > 50
+    finally:
+        child.kill()
+        child.wait()
 
 
 def test_identity_note_flags_folded_copies():

@@ -92,8 +92,9 @@ def served_copy(built_index: Path, tmp_path: Path) -> tuple[Path, str, int]:
 
 
 def interrupt_while_writing(folder: Path, served: str, log: Path, signum: int) -> tuple[Path, int]:
-    """Start a build, send `signum` once its new version folder exists; (that folder, exit code)."""
-    build = subprocess.Popen(build_cli(config.corpus_dir(), folder), cwd=REPO,
+    """Start a build, send `signum` once its new version folder exists; (that folder, exit code).
+    --full: the corpus is the served one, and a build with nothing to do publishes in a blink."""
+    build = subprocess.Popen(build_cli(config.corpus_dir(), folder, "--full"), cwd=REPO,
                              stdout=subprocess.DEVNULL, stderr=log.open("w"))
     try:
         partial = None

@@ -10,8 +10,7 @@ from dataclasses import asdict
 import pytest
 
 from indexer import dedupe, index, pipeline, tag
-from indexer.backends.whoosh import segment_parts
-from indexer.load import load_corpus
+from indexer.backends.whoosh import SEGMENT_MAX_CLAUSES, document_parts
 from indexer.records import Clause, Document, SearchRequest
 from indexer.search import Engine
 
@@ -94,8 +93,8 @@ def corpus_record(corpus):
 
 def test_parsing_files_in_parallel_gives_the_serial_result(corpus_dir, monkeypatch):
     serial = pipeline.build_corpus(corpus_dir)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 0)
-    assert pipeline._worker_count(load_corpus(corpus_dir)[0]) > 1 or pytest.skip("one core")
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
+    assert pipeline._worker_count(pipeline.scan(corpus_dir)[1]) > 1 or pytest.skip("one core")
     assert corpus_record(pipeline.build_corpus(corpus_dir)) == corpus_record(serial)
 
 
@@ -110,7 +109,7 @@ def test_a_file_failing_in_a_worker_process_is_a_warning(corpus_dir, tmp_path, m
         return real_build_clauses(draft)
 
     monkeypatch.setattr(pipeline, "build_clauses", failing_for_the_compilation)
-    monkeypatch.setattr(pipeline, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_BYTES", 0)
     corpus = pipeline.build_corpus(tmp_path)
     [compilation] = [p.name for p in tmp_path.glob("*.txt") if "汇编" in p.name]
     assert [(w.source, w.message) for w in corpus.warnings] == \
@@ -119,26 +118,38 @@ def test_a_file_failing_in_a_worker_process_is_a_warning(corpus_dir, tmp_path, m
 
 
 def test_small_corpora_are_parsed_in_this_process(corpus_dir):
-    assert pipeline._worker_count(load_corpus(corpus_dir)[0][:1]) == 1
+    assert pipeline._worker_count(pipeline.scan(corpus_dir)[1][:1]) == 1
 
 
 # --- index: parallel segments, docnums in clause order ------------------------------------------
 
-@pytest.mark.parametrize("count, parts", [(0, 2), (1, 2), (7, 2), (10, 3), (5, 1)])
-def test_parts_cover_every_clause_once_in_order(count, parts):
-    ranges = segment_parts(count, parts)
-    assert [n for start, end in ranges for n in range(start, end)] == list(range(count))
-    assert len(ranges) == min(count, parts)
+@pytest.mark.parametrize("sizes", [[], [1], [3000, 3000, 10], [7] * 2000, [40, 1, 900] * 300])
+def test_parts_cover_every_clause_once_in_order_cut_between_documents(sizes):
+    documents = [(f"doc-{n}", size) for n, size in enumerate(sizes)]
+    ranges = document_parts(documents)
+    assert [n for start, end in ranges for n in range(start, end)] == list(range(sum(sizes)))
+    starts = {sum(sizes[:n]) for n in range(len(sizes))}
+    assert all(start in starts for start, _ in ranges)
+    assert all(end - start < SEGMENT_MAX_CLAUSES + max(sizes) for start, end in ranges)
+
+
+def test_a_document_added_changes_only_the_part_it_falls_in():
+    documents = [(f"doc-{n}", 40) for n in range(2000)]
+    before = document_parts(documents)
+    after = document_parts(documents[:1000] + [("new", 40)] + documents[1000:])
+    moved = [(s + 40 if s >= 40_000 else s, e + 40 if e > 40_000 else e) for s, e in before]
+    assert len(set(moved) - set(after)) <= 2
 
 
 def test_an_index_written_as_parallel_segments_searches_like_one_segment(
         corpus_dir, built_index, tmp_path, monkeypatch):
     from indexer.backends import whoosh
     monkeypatch.setattr(whoosh, "PARALLEL_MIN_CLAUSES", 10)
-    monkeypatch.setattr(whoosh, "_segment_count", lambda clauses: 3)
+    monkeypatch.setattr(whoosh, "SEGMENT_MIN_CLAUSES", 150)
+    monkeypatch.setattr(whoosh, "SEGMENT_MAX_CLAUSES", 300)
     report = index.build(corpus_dir, tmp_path, show_progress=False)
     from whoosh import index as whoosh_index
-    assert len(whoosh_index.open_dir(str(report.version_dir / "whoosh")).reader().leaf_readers()) == 3
+    assert len(whoosh_index.open_dir(str(report.version_dir / "whoosh")).reader().leaf_readers()) >= 3
     one, three = Engine(built_index), Engine(tmp_path)
     for q in ["人工智能", "基础研究 人才", "\"一流学科\"", "如何促进科技成果转化", "改革 -军民融合", "TWAS"]:
         a, b = one.search(SearchRequest(q=q, per_page=50)), three.search(SearchRequest(q=q, per_page=50))
@@ -183,3 +194,14 @@ def test_sampled_candidates_fold_the_same_duplicates_as_comparing_every_pair(cor
     kept, aliases = dedupe.fold_duplicates(fresh)
     assert aliases == expected
     assert Counter(aliases.values()) and len(kept) == len(fresh) - len(aliases)
+    # What an earlier build remembered (a different set: some documents missing) changes nothing.
+    for earlier in (fresh[::2], fresh[1::3], fresh[:-5]):
+        remembered = dedupe.Comparisons()
+        dedupe.fold_duplicates(_fresh_copies(earlier), comparisons=remembered)
+        again = dedupe.fold_duplicates(_fresh_copies(fresh),
+                                       comparisons=dedupe.Comparisons(remembered.remembered()))
+        assert again[1] == expected
+
+
+def _fresh_copies(documents: list[Document]) -> list[Document]:
+    return [Document(**{**asdict(d), "aliases": [], "clauses": d.clauses}) for d in documents]

@@ -1,0 +1,188 @@
+"""Incremental builds (issue 12, items 7–9): reuse what did not change, give what a full build gives.
+
+Every test builds in-process into temporary index folders, with Whoosh's segments made small
+(SEGMENT_MIN/MAX_CLAUSES) so that the seed corpus spans several segments and segment reuse is
+exercised. "Identical" is checked on everything a user sees: the documents store, the
+normalised texts, the aliases, the export, and search answers (hits, scores, totals, facets).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from indexer import index, pipeline, store
+from indexer.backends import whoosh
+from indexer.records import SearchRequest
+from reliability_support import SMALL_SEED_FILES, make_corpus, published_version, start_paused_build
+
+QUERIES = ["人工智能", "基础研究 人才", "\"一流学科\"", "如何促进科技成果转化", "改革 -军民融合",
+           "TWAS", "附加条款", "科技"]
+
+
+@pytest.fixture(autouse=True)
+def small_segments(monkeypatch):
+    monkeypatch.setattr(whoosh, "SEGMENT_MIN_CLAUSES", 30)
+    monkeypatch.setattr(whoosh, "SEGMENT_MAX_CLAUSES", 80)
+    monkeypatch.setattr(whoosh, "BOUNDARY_EVERY", 2)
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """The seed corpus without its large compilation (a build takes seconds, not minutes)."""
+    return make_corpus(tmp_path / "corpus", SMALL_SEED_FILES)
+
+
+@pytest.fixture
+def parsed_files(monkeypatch) -> list[str]:
+    """The names of the files the pipeline parses (the seed corpus is parsed in-process)."""
+    seen: list[str] = []
+    real = pipeline.read_source
+
+    def counting(source, *args):
+        seen.append(source.name)
+        return real(source, *args)
+    monkeypatch.setattr(pipeline, "read_source", counting)
+    return seen
+
+
+def build(corpus: Path, index_dir: Path, full: bool = False) -> index.BuildReport:
+    return index.build(corpus, index_dir, show_progress=False, full=full)
+
+
+def answers(index_dir: Path) -> dict:
+    from indexer.search import Engine
+    engine = Engine(index_dir)
+    found = {}
+    for q in QUERIES:
+        result = engine.search(SearchRequest(q=q, per_page=50))
+        found[q] = (result.total, result.facets,
+                    [(h.doc_id, h.clause_id, h.score, h.snippet) for h in result.hits])
+    return found
+
+
+def version_data(index_dir: Path) -> dict:
+    version = published_version(index_dir)
+    manifest = store.read_json(version / store.MANIFEST)
+    return {
+        "documents": store.read_json(version / store.DOCUMENTS),
+        "normalized": store.read_json(version / store.NORMALIZED),
+        "aliases": store.read_json(version / store.DOCUMENT_ALIASES),
+        "export": [json.dumps(store.export_dict(d), ensure_ascii=False)
+                   for d in store.read_documents(version)],
+        "manifest": {k: manifest[k] for k in ("documents", "clauses", "duplicates", "warnings", "inputs")},
+    }
+
+
+def assert_same_as_full(corpus: Path, incremental: Path, tmp_path: Path) -> None:
+    full = tmp_path / f"full-{len(list(tmp_path.iterdir()))}"
+    build(corpus, full, full=True)
+    assert version_data(incremental) == version_data(full)
+    assert answers(incremental) == answers(full)
+
+
+def append_clause(path: Path) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + "\n附加条款：本规划由中国科协负责解释。\n",
+                    encoding="utf-8")
+
+
+def test_unchanged_corpus_is_republished_without_parsing(corpus, tmp_path, parsed_files):
+    first = build(corpus, tmp_path / "index")
+    parsed_files.clear()
+    again = build(corpus, tmp_path / "index")
+    assert parsed_files == []
+    assert again.reused == "all" and again.build_id != first.build_id
+    assert (again.documents, again.clauses, again.duplicates) == \
+        (first.documents, first.clauses, first.duplicates)
+    old, new = first.version_dir, published_version(tmp_path / "index")
+    assert new == again.version_dir
+    assert (new / store.DOCUMENTS).stat().st_ino == (old / store.DOCUMENTS).stat().st_ino
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+def test_changed_added_and_removed_files_give_the_full_build(corpus, tmp_path, parsed_files):
+    build(corpus, tmp_path / "index")
+    changed = next(corpus.glob("中国科协*.txt"))
+    append_clause(changed)
+    removed = next(corpus.glob("十三五*.txt"))
+    removed.unlink()
+    added = corpus / "另一份文件.txt"
+    added.write_bytes(next(corpus.glob("中国科学院率先*.txt")).read_bytes())   # a copy: folded
+    parsed_files.clear()
+    report = build(corpus, tmp_path / "index")
+    assert sorted(parsed_files) == sorted([changed.name, added.name])
+    assert "index segments" in report.reused
+    assert any(alias for alias in report.duplicates if report.duplicates[alias])
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+def test_removing_the_kept_copy_unfolds_the_other(corpus, tmp_path):
+    original = next(corpus.glob("中国科学院率先*.txt"))
+    (corpus / "副本.txt").write_bytes(original.read_bytes())
+    first = build(corpus, tmp_path / "index")
+    original.unlink()
+    second = build(corpus, tmp_path / "index")
+    assert len(second.duplicates) == len(first.duplicates) - 1
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+def test_every_config_file_enters_the_parser_version(corpus):
+    from indexer import cache
+    before = cache.parser_version(corpus)
+    for name in ("userdict.txt", "themes.toml", "aliases.toml"):
+        path = corpus / "config" / name
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text + "\n", encoding="utf-8")
+        assert cache.parser_version(corpus) != before, name
+        path.write_text(text, encoding="utf-8")
+    assert cache.parser_version(corpus) == before
+
+
+# Not userdict.txt: jieba cannot unload a dictionary, and a changed one would change how
+# this test process segments for the tests after it.
+@pytest.mark.parametrize("config_file", ["themes.toml", "aliases.toml"])
+def test_a_changed_config_file_parses_everything_again(corpus, tmp_path, parsed_files, config_file):
+    build(corpus, tmp_path / "index")
+    path = corpus / "config" / config_file
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    parsed_files.clear()
+    report = build(corpus, tmp_path / "index")
+    assert sorted(set(parsed_files)) == sorted(p.name for p in corpus.glob("*.txt"))
+    assert "index segments" not in report.reused
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+def test_full_flag_reuses_nothing(corpus, tmp_path, parsed_files):
+    build(corpus, tmp_path / "index")
+    parsed_files.clear()
+    report = build(corpus, tmp_path / "index", full=True)
+    assert sorted(set(parsed_files)) == sorted(p.name for p in corpus.glob("*.txt"))
+    assert report.reused == ""
+
+
+def test_a_damaged_cache_entry_is_parsed_again(corpus, tmp_path, parsed_files):
+    build(corpus, tmp_path / "index")
+    entries = sorted((tmp_path / "index" / "cache").rglob("*.pickle"))
+    entries[0].write_bytes(b"not a pickle")
+    append_clause(next(corpus.glob("中国科协*.txt")))      # not a no-change build
+    parsed_files.clear()
+    build(corpus, tmp_path / "index")
+    assert len(parsed_files) == 2
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+def test_a_killed_incremental_build_leaves_the_served_version_and_next_build_is_right(
+        corpus, tmp_path):
+    build(corpus, tmp_path / "index")
+    served, before = published_version(tmp_path / "index"), answers(tmp_path / "index")
+    append_clause(next(corpus.glob("中国科协*.txt")))
+    paused = start_paused_build("indexing", corpus, tmp_path / "index", tmp_path / "work")
+    try:
+        paused.wait_for_pause()
+    finally:
+        paused.kill()
+    assert published_version(tmp_path / "index") == served
+    assert answers(tmp_path / "index") == before
+    build(corpus, tmp_path / "index")
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
