@@ -10,12 +10,18 @@ documents that share most of its sampled shingles (one in SAMPLE_RATE, chosen by
 that both copies sample the same ones): a copy shares at least ~THRESHOLD of them, give or
 take sampling noise, while documents on the same topic (rewordings, other years' editions)
 share clearly fewer and need no full comparison.
+
+Memory: a kept document's full shingle set is not held for the whole fold: at about 120 bytes
+per shingle (a 5-character str and its set slot) the sets of every kept document took 2.5 GB
+at ×100 (15 M characters) and would take ~18 GB at ×1000 (bench.scale). Only the sampled
+shingles stay (the candidate index); a candidate's full set is rebuilt from its clauses when
+it is compared, and the last CACHED_SETS rebuilt sets are kept, so the answer is the same.
 """
 from __future__ import annotations
 
 import math
 import zlib
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from itertools import chain
 
@@ -29,13 +35,32 @@ MIN_SAMPLE = 8       # below this a document is too short to sample: compare it 
 # A possible copy shares at least THRESHOLD of the smaller document's sampled shingles, less
 # this many binomial standard deviations of sampling noise.
 CANDIDATE_SIGMAS = 4
+# Full shingle sets kept for reuse (a few MB each for the longest documents): candidates are
+# rare after the sample filter, and a document's copies arrive close together in preference order.
+CACHED_SETS = 32
 
 
 @dataclass
 class _Kept:
     document: Document
-    shingles: set[str]
     sample_size: int
+    size: int               # its number of distinct shingles
+
+
+class _ShingleCache:
+    """The full shingle sets of kept documents, rebuilt on demand, the last CACHED_SETS kept."""
+
+    def __init__(self):
+        self.sets: OrderedDict[int, set[str]] = OrderedDict()
+
+    def get(self, position: int, document: Document) -> set[str]:
+        found = self.sets.pop(position, None)
+        if found is None:
+            found = _shingles(document)
+        self.sets[position] = found
+        if len(self.sets) > CACHED_SETS:
+            self.sets.popitem(last=False)
+        return found
 
 
 def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str, str]]:
@@ -46,18 +71,21 @@ def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str
     by_sample: dict[str, list[int]] = {}    # sampled shingle → positions in `kept`
     unsampled: list[int] = []               # positions of kept documents too short to sample
     aliases: dict[str, str] = {}
+    cache = _ShingleCache()
     for document in sorted(documents, key=_preference):
         shingles = _shingles(document)
         sample = {s for s in shingles if zlib.crc32(s.encode()) % SAMPLE_RATE == 0}
         if len(sample) < MIN_SAMPLE:
-            candidates = kept
+            candidates = range(len(kept))
         else:
             shared = Counter(chain.from_iterable(by_sample.get(s, ()) for s in sample))
             likely = [i for i, n in shared.items()
                       if _may_be_copy(n, min(len(sample), kept[i].sample_size))]
-            candidates = [kept[i] for i in sorted({*unsampled, *likely})]
-        original = next((k.document for k in candidates
-                         if containment(k.shingles, shingles) >= THRESHOLD), None)
+            candidates = sorted({*unsampled, *likely})
+        # containment() is 0 for sizes too far apart: skip those before rebuilding a set.
+        original = next((kept[i].document for i in candidates
+                         if _comparable(kept[i].size, len(shingles))
+                         and containment(cache.get(i, kept[i].document), shingles) >= THRESHOLD), None)
         if original is not None:
             original.aliases.extend([document.id, *document.aliases])
             aliases.update(dict.fromkeys([document.id, *document.aliases], original.id))
@@ -66,7 +94,7 @@ def fold_duplicates(documents: list[Document]) -> tuple[list[Document], dict[str
             unsampled.append(len(kept))
         for s in sample:
             by_sample.setdefault(s, []).append(len(kept))
-        kept.append(_Kept(document, shingles, len(sample)))
+        kept.append(_Kept(document, len(sample), len(shingles)))
     return [k.document for k in kept], aliases
 
 
@@ -74,6 +102,12 @@ def _may_be_copy(shared: int, sampled: int) -> bool:
     """Whether `shared` of the smaller document's `sampled` shingles are enough for a copy."""
     expected = sampled * THRESHOLD
     return shared >= expected - CANDIDATE_SIGMAS * math.sqrt(expected * (1 - THRESHOLD))
+
+
+def _comparable(a: int, b: int) -> bool:
+    """Whether sets of sizes a and b can have a non-zero containment()."""
+    small, large = min(a, b), max(a, b)
+    return small > 0 and small >= MIN_SIZE_RATIO * large
 
 
 def containment(a: set[str], b: set[str]) -> float:
