@@ -93,7 +93,8 @@ def feed_rows(documents: list[Document], normalized: dict[str, list[str]], shard
         for clause in document.clauses:
             fields = encode.clause_fields(texts[docnum], headings[docnum], contexts[docnum])
             themes = ",".join(str(i) for i in sorted({ids["themes"][t] for t in clause.themes}))
-            columns = [str(docnum + 1), *asdict(fields).values(),
+            # vars, not asdict: asdict deep-copies every field (2.5 s of 13 s at ×10, --profile)
+            columns = [str(docnum + 1), *vars(fields).values(),
                        *map(str, (year, doctype, d + 1, first, last, rank, stamp, validity)),
                        issuers, themes]
             yield shard, "\t".join(columns) + "\n"
