@@ -16,7 +16,8 @@ Rules, and why:
   IDF, rotation, waiting until every shard serves, the store's JSON — with pipeline and engine
   parts as the worker times them. No pickle is written (the FTS5 baseline reads the store).
 - **Peak memory of the whole build**: bench/memory.py (PSS of the build's process tree plus the
-  searchd nodes, sampled every 0.25 s); `--memory-cap-mb` kills a build above it.
+  searchd nodes, sampled every 0.25 s or less often, so that sampling stays under 5% of a core);
+  `--memory-cap-mb` kills a build above it.
 - **Queries**: the fixed mix of bench/queries.py through `Engine.search` on the Sphinx backend
   (top 10 + snippets + four facets over all matches), then FTS5 built from the same published
   store and run on the same mix; at `--whoosh-scales` (default 100) Whoosh is built from the
