@@ -60,9 +60,9 @@ def memory_table(runs: list) -> str:
         rows.append([f"×{r.scale}", f"{p.total_pss_mb:,.0f}", f"{p.tree_pss_mb:,.0f}",
                      f"{p.daemons_pss_mb:,.0f}", f"{p.total_rss_mb:,.0f}", str(p.processes),
                      f"≤ {MEMORY_LIMIT_MB:,} MB", _met(p.total_pss_mb <= MEMORY_LIMIT_MB)])
-    return ("Peak memory of the whole build, MB (PSS sampled from /proc every 0.25 s, less often for large processes: the build "
-            "process, its parse workers, indexer and indextool, plus both searchd; RSS sum = "
-            "shared pages counted in each process):\n\n") + _table(
+    return ("Peak memory of the whole build, MB (PSS sampled from /proc every 0.25 s or less "
+            "often for large processes: the build process, its parse workers, indexer and "
+            "indextool, plus both searchd; RSS sum = shared pages counted in each process):\n\n") + _table(
         ["scale", "peak total (PSS)", "build tree", "searchd", "RSS sum", "processes", "target", ""], rows)
 
 
