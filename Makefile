@@ -28,5 +28,9 @@ run: index
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The Whoosh/FTS5 benchmark (×1, ×10, ×100), then issue 13's scale run: Cesou on a 2-shard
+# Sphinx cluster vs FTS5 at ×100 and ×1000 (about an hour on 2 cores; needs sphinxsearch).
+SCALE_ARGS ?= --scales 100,1000
 bench: $(STAMP)
 	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench.scale $(SCALE_ARGS)

@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import baseline
 from bench.queries import QUERY_MIX, WARM_UP
 from bench.results import BaselineBuildTimes, BuildTimes, CorpusStats, QueryRun, RebuildTimes
-from indexer import aliases, analysis, index, pipeline, store
+from indexer import aliases, analysis, config, index, pipeline, store
 from indexer.records import Corpus
 
 PROFILE_LINES = 30
@@ -45,8 +45,9 @@ def build(args) -> dict:
             report = index.publish(corpus, corpus_dir, index_dir, normalized=parsed_corpus.normalized(),
                                    inputs=parsed_corpus.manifest_inputs())
         built = time.perf_counter()
-    with open(args.corpus_pickle, "wb") as f:
-        pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
+    if args.corpus_pickle:      # bench.scale reads the published store instead
+        with open(args.corpus_pickle, "wb") as f:
+            pickle.dump(corpus, f, protocol=pickle.HIGHEST_PROTOCOL)
     times = BuildTimes(pipeline_s=parsed - started, engine_s=built - parsed,
                        index_bytes=_folder_bytes(report.version_dir), peak_rss_mb=_peak_rss_mb(),
                        worker_peak_rss_mb=_peak_rss_mb(resource.RUSAGE_CHILDREN), cpu_s=_cpu_s())
@@ -82,7 +83,7 @@ def search(args) -> dict:
     from indexer.search import Engine
 
     opened = time.perf_counter()
-    engine = Engine(Path(args.index))
+    engine = Engine(Path(args.index), config.backend())    # CESOU_BACKEND, as the site does
     open_s = time.perf_counter() - opened
     run = _run_mix(lambda q: engine.search(q.request()).total, args.rounds, args.profile)
     run.open_s = open_s
@@ -93,8 +94,7 @@ def baseline_run(args) -> dict:
     """Build the FTS5 database from the pickled corpus, then run the same query mix on it."""
     corpus_dir = Path(args.corpus)
     analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), store.jieba_cache(Path(args.index)))
-    with open(args.corpus_pickle, "rb") as f:
-        corpus = pickle.load(f)
+    corpus = _load_corpus(args)
     made = baseline.build(corpus, Path(args.db))
     del corpus
     opened = time.perf_counter()
@@ -105,6 +105,16 @@ def baseline_run(args) -> dict:
     times = BaselineBuildTimes(segment_s=made.segment_s, insert_s=made.insert_s, bytes=made.bytes,
                                peak_rss_mb=_peak_rss_mb())
     return {"baseline_build": asdict(times), "baseline": asdict(run)}
+
+
+def _load_corpus(args) -> Corpus:
+    """The parsed corpus: the build's pickle, else the published store's documents (a
+    Sphinx build, bench.scale, keeps no pickle: it would count in the build's memory)."""
+    if args.corpus_pickle:
+        with open(args.corpus_pickle, "rb") as f:
+            return pickle.load(f)
+    return Corpus(documents=store.read_documents(store.published_version(Path(args.index))),
+                  aliases={}, warnings=[])
 
 
 def _run_mix(search_one: Callable, rounds: int, profile: str | None) -> QueryRun:
