@@ -32,7 +32,9 @@ from bench.generate import generate
 from bench.queries import QUERY_MIX
 from indexer import aliases, analysis, config, pipeline
 from indexer.analytics import chart, coded, cooccur, echoes, kwic, network, trends
-from indexer.analytics.common import displayed_text, distinct_documents, year_of
+from indexer.analytics.common import distinct_documents
+from indexer.clausetext import clause_text
+from indexer.facets import year_of
 from indexer.records import Document
 
 
@@ -55,7 +57,7 @@ def prepare(scale: int, work: Path) -> tuple[list[Document], list[str]]:
     generate(config.corpus_dir(), corpus_dir, scale)
     analysis.configure_jieba(aliases.config_file(corpus_dir, "userdict.txt"), work / "jieba")
     documents = pipeline.build_corpus(corpus_dir).documents
-    texts = [analysis.normalize(displayed_text(c)) for d in documents for c in d.clauses]
+    texts = [analysis.normalize(clause_text(c)) for d in documents for c in d.clauses]
     return documents, texts
 
 

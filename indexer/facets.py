@@ -105,7 +105,10 @@ def period(value: str) -> tuple[str, str] | None:
 
 
 def year_of(document: Document) -> int | None:
-    return int(document.date[:4]) if document.date[:4].isdigit() else None
+    """The document's year: the first four characters of its date when they are four digits;
+    None (undated) otherwise. The year facet, trends and the issuer network all count so."""
+    head = document.date[:4]
+    return int(head) if len(head) == 4 and head.isdigit() else None
 
 
 # --- in-memory filtering and counting ---------------------------------------------------------

@@ -10,7 +10,6 @@ say the same thing. The term count is checked by the query parser, which counts 
 """
 from __future__ import annotations
 
-import calendar
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -18,7 +17,7 @@ from dataclasses import replace
 from datetime import date
 
 from indexer.aliases import AliasTable
-from indexer.facets import FACET_FIELDS, FACET_LABELS, toggled
+from indexer.facets import FACET_FIELDS, FACET_LABELS, period, toggled
 from indexer.links.model import Status
 from indexer.query import MAX_QUERY_CHARS, check_length
 from indexer.records import QueryError, SearchRequest
@@ -81,10 +80,8 @@ def validate(req: SearchRequest) -> None:
         raise QueryError(f"参数 sort 只能是 {' 或 '.join(SORTS)}，收到 {req.sort!r}")
     if req.group not in GROUPS:
         raise QueryError(f"参数 group 只能是 document（按文件归并）或不填，收到 {req.group!r}")
-    for name, value in (("from", req.date_from), ("to", req.date_to)):
-        if value is not None:
-            _padded_date(name, value)
-    if req.date_from and req.date_to and _first_day(req.date_from) > _last_day(req.date_to):
+    lo, hi = _padded_date("from", req.date_from), _padded_date("to", req.date_to)
+    if lo and hi and period(lo)[0] > period(hi)[1]:
         raise QueryError(f"起始日期 from={req.date_from} 晚于截止日期 to={req.date_to}")
 
 
@@ -178,15 +175,3 @@ def _padded_date(name: str, raw: str | None) -> str | None:
     except ValueError:
         raise QueryError(f"参数 {name} 不是有效日期：{raw!r}") from None
     return "-".join([f"{year:04d}"] + [f"{p:02d}" for p in (month, day) if p])
-
-
-def _first_day(value: str) -> date:
-    parts = [int(p) for p in value.split("-")]
-    return date(parts[0], *(parts[1:] + [1, 1])[:2])
-
-
-def _last_day(value: str) -> date:
-    parts = [int(p) for p in value.split("-")]
-    year, month = parts[0], parts[1] if len(parts) > 1 else 12
-    day = parts[2] if len(parts) > 2 else calendar.monthrange(year, month)[1]
-    return date(year, month, day)

@@ -8,3 +8,15 @@ def display_width(text: str) -> int:
     """Width in half-width columns (a terminal's, a fixed-width export's): Chinese characters,
     full-width forms and their punctuation take two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+LIST_SEPARATOR = "；"     # joins a list (issuers, themes) in one spreadsheet cell
+
+
+def csv_cell(value) -> str:
+    """One CSV cell: lists joined with ；, None as empty. A leading = + - @ is quoted with an
+    apostrophe so that Excel shows corpus text instead of running it as a formula."""
+    if value is None:
+        return ""
+    text = LIST_SEPARATOR.join(value) if isinstance(value, (list, tuple)) else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

@@ -8,7 +8,7 @@ from itertools import combinations
 
 from analytics_support import clause, document
 from indexer.analysis import normalize
-from indexer.analytics.common import displayed_text
+from indexer.clausetext import clause_text as displayed_text
 from indexer.analytics.echoes import (COLUMNS, EchoInput, diff_html, echo_inputs,
                                       echoes_by_clause, echoes_csv, echoes_from_json,
                                       echoes_to_json, find_echoes, shingles, skeleton)

@@ -9,7 +9,7 @@ import pytest
 
 from analytics_support import clause, document, engine_matches
 from indexer.analysis import normalize
-from indexer.analytics.common import displayed_text
+from indexer.clausetext import clause_text as displayed_text
 from indexer.analytics.kwic import COLUMNS, concordance, kwic_csv, occurrences
 from indexer.records import SearchRequest
 from indexer.search import Engine

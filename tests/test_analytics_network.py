@@ -9,7 +9,8 @@ from itertools import combinations
 import pytest
 
 from analytics_support import clause, document, engine_matches
-from indexer.analytics.common import distinct_documents, year_of
+from indexer.analytics.common import distinct_documents
+from indexer.facets import year_of
 from indexer.analytics.network import (EDGE_COLUMNS, edges_csv, graphml, issuer_network,
                                        nodes_csv)
 from indexer.records import SearchRequest

@@ -10,7 +10,8 @@ import pytest
 
 from analytics_support import clause, document, engine_matches
 from indexer.analytics.chart import trends_svg
-from indexer.analytics.common import UNSET, year_of
+from indexer.analytics.common import UNSET
+from indexer.facets import year_of
 from indexer.analytics.trends import (COLUMNS, collection_totals, trend_series, trends, trends_csv,
                                       trends_json)
 from indexer.records import QueryError, SearchRequest

@@ -19,8 +19,6 @@ Shapes are the records' own (indexer/store.py), so a new field appears everywher
 """
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import asdict
 from datetime import date
@@ -117,8 +115,7 @@ def document(doc_id: str):
 @bp.get("/citations.csv")
 def citations_csv():
     s = searcher()
-    rows = csv.reader(io.StringIO(export.to_csv(s.citations(), s.documents())))
-    return csv_response(rows, "cesou-citations.csv")
+    return csv_response(export.csv_rows(s.citations(), s.documents()), "cesou-citations.csv")
 
 
 @bp.get("/citations.graphml")

@@ -16,6 +16,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from indexer.backends.base import BackendError
+from indexer.text import csv_cell
 
 from indexer.records import QueryError, SearchRequest
 
@@ -53,13 +54,6 @@ class SafeJSONProvider(DefaultJSONProvider):
     def dumps(self, obj, **kwargs):
         text = super().dumps(obj, **kwargs)
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def csv_cell(value) -> str:
-    """One CSV cell; lists joined with the Chinese enumeration comma. A leading = + - @ is
-    quoted with an apostrophe so that Excel shows corpus text instead of running it as a formula."""
-    text = "；".join(value) if isinstance(value, list) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def csv_response(rows, filename: str) -> Response:

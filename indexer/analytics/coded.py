@@ -24,7 +24,9 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from indexer import present
-from indexer.analytics.common import LIST_SEPARATOR, Match, csv_text, permalink, year_of
+from indexer.analytics.common import Match, csv_text, permalink
+from indexer.facets import year_of
+from indexer.text import LIST_SEPARATOR
 from indexer.records import Clause, Document, QueryError
 
 COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID"), ("title", "文件标题"),

@@ -37,7 +37,8 @@ from indexer.aliases import config_file
 import jieba
 
 from indexer.analysis import normalize
-from indexer.analytics.common import Match, csv_text, displayed_text
+from indexer.analytics.common import Match, csv_text
+from indexer.clausetext import clause_text
 from indexer.records import Clause, Document
 
 COLUMNS = [("term", "词"), ("count", "共现条款数"), ("score", "对数似然比G²")]
@@ -115,7 +116,7 @@ class WordStats:
         """The clause's word set; segmented on the spot if the clause is not in this version."""
         ids = self.clause_words.get((document.id, clause.id))
         if ids is None:
-            return sorted(word_set(displayed_text(clause), self.stopwords))
+            return sorted(word_set(clause_text(clause), self.stopwords))
         return [self.vocabulary[i] for i in ids]
 
     def to_json(self) -> dict:
@@ -136,7 +137,7 @@ class WordStats:
 
 def _chunk_sets(job: tuple[Sequence[Document], frozenset[str]]) -> list[tuple[tuple[str, str], list[str]]]:
     documents, stopwords = job
-    return [((d.id, c.id), sorted(word_set(displayed_text(c), stopwords)))
+    return [((d.id, c.id), sorted(word_set(clause_text(c), stopwords)))
             for d in documents for c in d.clauses]
 
 

@@ -47,7 +47,8 @@ from functools import lru_cache
 from html import escape
 
 from indexer.analysis import normalize
-from indexer.analytics.common import csv_text, displayed_text, permalink
+from indexer.analytics.common import csv_text, permalink
+from indexer.clausetext import clause_text
 from indexer.records import Document
 
 SHINGLE = 5
@@ -230,7 +231,7 @@ def echoes_csv(pairs: Iterable[EchoPair], documents: Iterable[Document]) -> str:
             if d is None or c is None:
                 break
             row += [d.id, c.id, d.title, d.doc_number, list(d.issuers), d.date, c.label,
-                    permalink(d.id, c.id), displayed_text(c)]
+                    permalink(d.id, c.id), clause_text(c)]
         else:
             rows.append(row)
     return csv_text(COLUMNS, rows)

@@ -20,7 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from indexer.analysis import find_all, normalize_with_offsets
-from indexer.analytics.common import Match, csv_text, displayed_text, permalink
+from indexer.analytics.common import Match, csv_text, permalink
+from indexer.clausetext import clause_text
 
 COLUMNS = [("left", "左文"), ("keyword", "关键词"), ("right", "右文"), ("doc_id", "文件ID"),
            ("clause_id", "条款ID"), ("permalink", "链接"), ("doc_number", "文号"),
@@ -63,7 +64,7 @@ def concordance(matches: Iterable[Match], terms: Sequence[str],
     width = max(0, min(width, MAX_WIDTH))
     rows = []
     for document, clause in matches:
-        text = displayed_text(clause)
+        text = clause_text(clause)
         for start, end in occurrences(text, terms):
             rows.append(KwicRow(
                 left=_flat(text[max(0, start - width):start]), keyword=text[start:end],

@@ -18,7 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
 
-from indexer.analytics.common import csv_text, year_of
+from indexer.analytics.common import csv_text
+from indexer.facets import year_of
 from indexer.records import Document
 
 NODE_COLUMNS = [("issuer", "发文机关"), ("documents", "发文数"), ("first_year", "最早年份"),

@@ -28,7 +28,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from indexer.analytics.common import UNSET, Match, csv_text, year_of
+from indexer.analytics.common import UNSET, Match, csv_text
+from indexer.facets import year_of
 from indexer.records import Clause, Document, QueryError
 
 BY_VALUES = ("issuer", "type", "theme")

@@ -18,6 +18,7 @@ import csv
 import io
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from indexer.links.model import CitationGraph, CitedBy, Reference, Relation, Status, Validity
@@ -57,18 +58,22 @@ def document_links_json(graph: CitationGraph, doc_id: str) -> dict:
 
 # --- CSV and GraphML ----------------------------------------------------------------------
 
-def to_csv(graph: CitationGraph, documents: list[Document]) -> str:
-    """Every reference, one row each, UTF-8 text (the caller adds a BOM for Excel if wanted)."""
+def csv_rows(graph: CitationGraph, documents: list[Document]) -> Iterator[list[str]]:
+    """The header, then every reference, one row each."""
     titles = {d.id: d.title for d in documents}
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    yield list(CSV_COLUMNS)
     for document in documents:
         for ref in graph.references.get(document.id, []):
-            writer.writerow([ref.doc, titles.get(ref.doc, ""), ref.clause, ref.text, ref.title,
-                             ref.doc_number, ref.article, str(ref.relation), ref.target_doc or "",
-                             titles.get(ref.target_doc or "", ""), ref.target_clause or "",
-                             ref.resolved_by, "1" if ref.internal or ref.is_self else "0"])
+            yield [ref.doc, titles.get(ref.doc, ""), ref.clause, ref.text, ref.title,
+                   ref.doc_number, ref.article, str(ref.relation), ref.target_doc or "",
+                   titles.get(ref.target_doc or "", ""), ref.target_clause or "",
+                   ref.resolved_by, "1" if ref.internal or ref.is_self else "0"]
+
+
+def to_csv(graph: CitationGraph, documents: list[Document]) -> str:
+    """Every reference, one row each, UTF-8 text (the caller adds a BOM for Excel if wanted)."""
+    out = io.StringIO()
+    csv.writer(out).writerows(csv_rows(graph, documents))
     return out.getvalue()
 
 
