@@ -29,6 +29,16 @@ def _children() -> dict[int, list[int]]:
     return found
 
 
+def tree(root: int) -> list[int]:
+    """`root` and its living descendants (bench/scale_memory.py samples the same tree)."""
+    children, found, todo = _children(), [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        todo += children.get(pid, [])
+    return found
+
+
 def _rss_kb(pid: int) -> int:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -41,12 +51,7 @@ def _rss_kb(pid: int) -> int:
 
 def tree_rss_mb(root: int) -> float:
     """Resident memory of `root` and all its descendants now, in MB."""
-    children, total, todo = _children(), 0, [root]
-    while todo:
-        pid = todo.pop()
-        todo += children.get(pid, [])
-        total += _rss_kb(pid)
-    return total / 1024
+    return sum(_rss_kb(pid) for pid in tree(root)) / 1024
 
 
 class PeakSampler:

@@ -15,7 +15,7 @@ Rules, and why:
   imports, parsing (load → tag, dedupe), normalising, feeding the shards, `indexer`, global
   IDF, rotation, waiting until every shard serves, the store's JSON — with pipeline and engine
   parts as the worker times them. No pickle is written (the FTS5 baseline reads the store).
-- **Peak memory of the whole build**: bench/memory.py (PSS of the build's process tree plus the
+- **Peak memory of the whole build**: bench/scale_memory.py (PSS of the build's process tree plus the
   searchd nodes, sampled every 0.25 s or less often, so that sampling stays under 5% of a core);
   `--memory-cap-mb` kills a build above it.
 - **Queries**: the fixed mix of bench/queries.py through `Engine.search` on the Sphinx backend

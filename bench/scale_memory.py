@@ -28,6 +28,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.memory import tree
+
 # At least 0.25 s between samples: the build's phases last seconds to minutes, so a shorter
 # interval would only add load on the shared 2 cores. And at least 20 × the time a sample took
 # (a sample of a 2.6 GB process took 126 ms here): the sampler stays under 5% of one core.
@@ -47,30 +49,6 @@ class MemoryPeak:
     longest_pause_s: float = 0.0    # the longest gap between two samples
     counted: str = ("PSS of the build process tree (build, parse workers, indexer, indextool) "
                     "+ the searchd nodes, summed per sample")
-
-
-def _children_map() -> dict[int, list[int]]:
-    children: dict[int, list[int]] = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = Path(entry.path, "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    return children
-
-
-def tree(root: int) -> list[int]:
-    """root and its living descendants."""
-    children, found, todo = _children_map(), [], [root]
-    while todo:
-        pid = todo.pop()
-        found.append(pid)
-        todo += children.get(pid, [])
-    return found
 
 
 def usage_kb(pid: int) -> tuple[int, int]:
