@@ -26,12 +26,9 @@ import unicodedata
 
 from indexer.aliases import AliasTable
 from indexer.links.resolve import loose_title_key, name_pairs, number_key, title_key
+from indexer.patterns import DOC_NUMBER_TYPED
 from indexer.records import Document
 
-# 国发〔2018〕4号 in any bracket style; the serial may lack 号 as typed in a search box.
-DOC_NUMBER_QUERY = re.compile(
-    r"^(?P<agency>[\u4e00-\u9fff]{1,12})\s*[〔\[［【(（]\s*(?P<year>\d{4})\s*[〕\]］】)）]"
-    r"\s*第?\s*(?P<number>\d{1,5})\s*[号號]?$")
 BRACKETED = re.compile(r"[（(][^（）()]*[）)]")
 MIN_TITLE_QUERY = 4          # characters: shorter queries are topics, not titles
 SHORT_PIECES = 3             # 双一流实施办法 → 世界一流大学和一流学科 + 实施办法: 2 pieces
@@ -42,7 +39,7 @@ MAX_CARDS = 5
 
 def doc_number_of(query: str) -> tuple[str, int, int] | None:
     """(issuing code, year, serial) when the whole query is a 文号, in any common form."""
-    match = DOC_NUMBER_QUERY.match(unicodedata.normalize("NFKC", query.strip()).replace(" ", ""))
+    match = DOC_NUMBER_TYPED.match(unicodedata.normalize("NFKC", query.strip()).replace(" ", ""))
     if not match:
         return None
     return match["agency"], int(match["year"]), int(match["number"])

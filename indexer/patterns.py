@@ -33,9 +33,11 @@ DATE = (r"(?P<y>[0-9０-９]{4}|[〇零一二三四五六七八九]{4})\s*年"
         r"(?:\s*(?P<d>[0-9０-９]{1,2}|[一二三四五六七八九十]{1,3})\s*日)?")
 
 # 国发〔2017〕35号, 国科发基〔2017〕322 号, 教研[2017]2号: issuing code, year in brackets, serial.
-DOC_NUMBER = re.compile(
-    r"^(?P<agency>[\u4e00-\u9fff]{1,12})\s*[〔\[［【(（]\s*(?P<year>\d{4})\s*[〕\]］】)）]"
-    r"\s*第?\s*(?P<number>\d+)\s*[号號]$")
+_DOC_NUMBER_HEAD = (r"^(?P<agency>[\u4e00-\u9fff]{1,12})\s*[〔\[［【(（]\s*(?P<year>\d{4})\s*"
+                    r"[〕\]］】)）]\s*第?\s*")
+DOC_NUMBER = re.compile(_DOC_NUMBER_HEAD + r"(?P<number>\d+)\s*[号號]$")
+# The same as typed in a search box, where the closing 号 is often left out (国发[2018]4).
+DOC_NUMBER_TYPED = re.compile(_DOC_NUMBER_HEAD + r"(?P<number>\d{1,5})\s*[号號]?$")
 
 # --- numbering labels -------------------------------------------------------------------------
 
