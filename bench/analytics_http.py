@@ -6,8 +6,10 @@ DIR is a published index (e.g. the ×100 benchmark's, `make bench` builds it und
 Each endpoint is asked for every query of the benchmark mix (bench/queries.py) `--rounds` times
 on one keep-alive connection, after one warm-up round that also loads the version's word sets
 and echoes (read once per version, on first use). Prints a Markdown table of median and p95 in
-milliseconds, client side (the response read in full), so it includes the engine's own search
-(`Searcher.matches`) as well as the analytics functions that bench/analytics.py times alone.
+milliseconds, client side: the response read in full, which includes the engine's own search
+(`Searcher.matches`) as well as the analytics functions that bench/analytics.py times alone,
+and the arrival of its first piece (exports are streamed; their whole time grows with the
+number of rows), with the largest response's size.
 """
 from __future__ import annotations
 
@@ -35,12 +37,17 @@ ENDPOINTS = {   # row label → (path, extra parameters)
 }
 
 
-def fetch(connection: http.client.HTTPConnection, path: str) -> None:
+def fetch(connection: http.client.HTTPConnection, path: str) -> tuple[float, int]:
+    """Seconds until the response's status line and headers arrived (the first piece of a
+    streamed download: web/responses.py `download`), and the body's size once read in full."""
+    started = time.perf_counter()
     connection.request("GET", path)
     response = connection.getresponse()
+    first = time.perf_counter() - started
     body = response.read()
     if response.status != 200:
         raise ServerError(f"GET {path} answered {response.status}: {body[:200]!r}")
+    return first, len(body)
 
 
 def paths(endpoint: str, extra: dict) -> list[str]:
@@ -48,7 +55,8 @@ def paths(endpoint: str, extra: dict) -> list[str]:
             for q in QUERY_MIX]
 
 
-def measure(index_dir: Path, rounds: int, log: Path) -> dict[str, Latency]:
+def measure(index_dir: Path, rounds: int, log: Path) -> dict[str, tuple[Latency, Latency]]:
+    """Per endpoint: (the whole response, its first piece)."""
     found = {}
     with served(index_dir, config.corpus_dir(), log) as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
@@ -56,14 +64,18 @@ def measure(index_dir: Path, rounds: int, log: Path) -> dict[str, Latency]:
             urls = paths(endpoint, extra)
             for url in urls:
                 fetch(connection, url)          # warm-up: per-version data loaded on first use
-            samples = []
+            whole, first, sizes = [], [], []
             for _ in range(rounds):
                 for url in urls:
                     started = time.perf_counter()
-                    fetch(connection, url)
-                    samples.append((time.perf_counter() - started) * 1000)
-            found[label] = Latency.of(samples)
-            print(f"| {label} | {found[label].median_ms:.0f} ms | {found[label].p95_ms:.0f} ms |", flush=True)
+                    ttfb, size = fetch(connection, url)
+                    whole.append((time.perf_counter() - started) * 1000)
+                    first.append(ttfb * 1000)
+                    sizes.append(size)
+            found[label] = (Latency.of(whole), Latency.of(first))
+            w, f = found[label]
+            print(f"| {label} | {w.median_ms:.0f} ms | {w.p95_ms:.0f} ms | {f.median_ms:.0f} ms | "
+                  f"{f.p95_ms:.0f} ms | {max(sizes) / 1e6:.1f} MB |", flush=True)
         connection.close()
     return found
 
@@ -74,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--log", type=Path, default=Path("/tmp/cesou-analytics-http.log"))
     args = parser.parse_args(argv)
-    print("| endpoint | median | p95 |\n|---|---|---|", flush=True)
+    print("| endpoint | median | p95 | first piece median | first piece p95 | largest response |\n"
+          "|---|---|---|---|---|---|", flush=True)
     measure(args.index, args.rounds, args.log)
     return 0
 

@@ -1,7 +1,10 @@
 """Small measures of text shared by the stages and the command-line reports."""
 from __future__ import annotations
 
+import csv
+import io
 import unicodedata
+from collections.abc import Iterable, Iterator, Sequence
 
 
 def display_width(text: str) -> int:
@@ -20,3 +23,20 @@ def csv_cell(value) -> str:
         return ""
     text = LIST_SEPARATOR.join(value) if isinstance(value, (list, tuple)) else str(value)
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+CSV_CHUNK_ROWS = 500     # rows per piece of a streamed CSV download
+
+
+def csv_lines(rows: Iterable[Sequence], chunk_rows: int = CSV_CHUNK_ROWS) -> Iterator[str]:
+    """CSV text of `rows` (every cell through `csv_cell`, lines ended by CRLF as Excel writes
+    them), in pieces of `chunk_rows` rows, so a download streams instead of being held whole."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    for number, row in enumerate(rows, 1):
+        writer.writerow([csv_cell(v) for v in row])
+        if number % chunk_rows == 0:
+            yield out.getvalue()
+            out.seek(0)
+            out.truncate()
+    yield out.getvalue()

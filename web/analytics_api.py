@@ -18,18 +18,18 @@ the request's snapshot, so one request never mixes two versions.
 """
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from flask import Blueprint, Response, jsonify, request
 
 from indexer import analytics_params as ap
 from indexer.analytics import coded, cooccur, echoes, kwic, network, trends
+from indexer import xlsx
 from indexer.analytics.common import distinct_documents
 from indexer.records import SearchRequest
 from web.api import csv_filename
 from web.engine import searcher
-from web.responses import content_disposition
+from web.responses import content_disposition, csv_response, download
 
 bp = Blueprint("analytics_api", __name__, url_prefix="/api")
 
@@ -99,18 +99,16 @@ def kwic_csv():
     req = ap.search_request(args(), required=True)
     width = ap.kwic_width(args())
     matches, terms = searcher().matches(req)
-    rows = kwic.concordance(matches, terms, width)
-    return text_download(kwic.kwic_csv(rows), export_name(req.q + "-KWIC", "csv"))
+    return csv_response(kwic.kwic_table(kwic.concordance_rows(matches, terms, width)),
+                        export_name(req.q + "-KWIC", "csv"))
 
 
 @bp.get("/search.xlsx")
 def search_xlsx():
     req = ap.search_request(args())
     codes = ap.codes(args())
-    out = io.BytesIO()
-    coded.coded_xlsx(searcher().matches(req)[0], out, codes, base_url=request.host_url)
-    return Response(out.getvalue(), mimetype=XLSX,
-                    headers={"Content-Disposition": content_disposition(export_name(req.q, "xlsx"))})
+    sheets = coded.coded_sheets(searcher().matches(req)[0], codes, base_url=request.host_url)
+    return download(xlsx.stream(sheets), export_name(req.q, "xlsx"), XLSX)
 
 
 def issuer_network() -> network.IssuerNetwork:

@@ -6,17 +6,18 @@ never reach them. (The command line, for administrators, may add English.)
 """
 from __future__ import annotations
 
-import csv
-import io
+import codecs
 import re
+from collections.abc import Iterable, Sequence
+from itertools import chain
 from urllib.parse import quote
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request, stream_with_context
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from indexer.backends.base import BackendError
-from indexer.text import csv_cell
+from indexer.text import csv_lines
 
 from indexer.records import QueryError, SearchRequest
 
@@ -56,13 +57,21 @@ class SafeJSONProvider(DefaultJSONProvider):
         return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def csv_response(rows, filename: str) -> Response:
-    """A CSV download (UTF-8 with BOM, so Excel reads the Chinese) of `rows` (lists of cells)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in rows:
-        writer.writerow([csv_cell(cell) for cell in row])
-    return Response(out.getvalue().encode("utf-8-sig"), mimetype="text/csv",
+def csv_response(rows: Iterable[Sequence], filename: str) -> Response:
+    """A CSV download (UTF-8 with BOM, so Excel reads the Chinese) of `rows` (lists of cells),
+    streamed (`download`)."""
+    return download((piece.encode("utf-8") for piece in csv_lines(rows)), filename, "text/csv",
+                    prefix=codecs.BOM_UTF8)
+
+
+def download(pieces: Iterable[bytes], filename: str, mimetype: str, prefix: bytes = b"") -> Response:
+    """A file download streamed piece by piece: memory stays flat and the first bytes leave
+    while the rest is made. The first piece is made before the response starts, so an error
+    in the request (a bad query, a backend down) is still the one error handler's page; the
+    rest runs in the request's context (its index snapshot stays open until the last piece)."""
+    pieces = iter(pieces)
+    first = prefix + next(pieces, b"")
+    return Response(stream_with_context(chain([first], pieces)), mimetype=mimetype,
                     headers={"Content-Disposition": content_disposition(filename)})
 
 

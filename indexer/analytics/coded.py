@@ -3,9 +3,10 @@
 One row per matching clause, in result order, with every metadata field of the clause and its
 document (`COLUMNS`), the breadcrumb (the parent clauses' titles joined by ` › `), the permalink,
 and then one empty column per code the researcher names (`code=政策工具&code=力度` → columns
-政策工具, 力度). The XLSX has a frozen header row and is written in openpyxl's write-only mode
-(rows streamed, memory flat in the number of rows); every cell is stored as text, so corpus text
-that starts with `=` is never read as a formula.
+政策工具, 力度). The XLSX has a frozen header row and is streamed by indexer/xlsx.py (rows
+written as they are made, memory flat in the number of rows; why not openpyxl's writer: there);
+every cell but the numbers is stored as text, so corpus text that starts with `=` is never read
+as a formula.
 
 Re-import: `read_coded` reads a coded sheet back as (doc_id, clause_id, {code: value}). Rows are
 identified by the 文件ID and 条款ID columns (stable ids that survive rebuilds), columns by their
@@ -14,16 +15,13 @@ header is not one of `COLUMNS` is a code column.
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 
-from indexer import present
+from indexer import present, xlsx
 from indexer.analytics.common import Match, csv_text, permalink
 from indexer.facets import year_of
 from indexer.text import LIST_SEPARATOR
@@ -38,8 +36,8 @@ COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID")
 HEADERS = {zh for _, zh in COLUMNS}
 MAX_CODES = 30
 MAX_CODE_LENGTH = 40
-# Characters XML 1.0 cannot hold (control characters): dropped from XLSX cells.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+# Wider columns (1-based column numbers) for the title, breadcrumb, text and permalink.
+WIDTHS = {4: 30, 13: 30, 14: 60, 18: 30}
 
 
 def check_codes(codes: Sequence[str]) -> list[str]:
@@ -89,40 +87,20 @@ def coded_csv(matches: Iterable[Match], codes: Sequence[str] = (), base_url: str
 def coded_xlsx(matches: Iterable[Match], out: BinaryIO | Path, codes: Sequence[str] = (),
                base_url: str = "") -> None:
     """The coded sheet as XLSX written to `out` (a path or a binary file object)."""
+    xlsx.write(out, coded_sheets(matches, codes, base_url))
+
+
+def coded_sheets(matches: Iterable[Match], codes: Sequence[str] = (),
+                 base_url: str = "") -> list[xlsx.Sheet]:
+    """The coded workbook: the clauses (frozen header, the metadata columns then one empty
+    column per code) and a legend sheet mapping each Chinese header to its key (for scripts).
+    Checks the codes now, so a bad code is an error before anything is streamed."""
     codes = check_codes(codes)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("条款")
-    sheet.freeze_panes = "A2"
-    for letter, width in (("D", 30), ("M", 30), ("N", 60), ("R", 30)):
-        sheet.column_dimensions[letter].width = width
-    bold = Font(bold=True)
-    sheet.append([_text_cell(sheet, name, bold) for name in [zh for _, zh in COLUMNS] + codes])
-    for row in coded_rows(matches, base_url):
-        sheet.append([_text_cell(sheet, LIST_SEPARATOR.join(v) if isinstance(v, list) else v)
-                      for v in row] + [None] * len(codes))
-    _legend_sheet(book)
-    book.save(out)
-
-
-def _text_cell(sheet, value, font: Font | None = None) -> WriteOnlyCell | None:
-    """A cell holding `value`: numbers as numbers, everything else as text (never a formula)."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, int):
-        return WriteOnlyCell(sheet, value=value)
-    result = WriteOnlyCell(sheet, value=_ILLEGAL.sub("", str(value)))
-    result.data_type = "s"
-    if font is not None:
-        result.font = font
-    return result
-
-
-def _legend_sheet(book: Workbook) -> None:
-    """A second sheet mapping each Chinese header to its English key (for scripts)."""
-    legend = book.create_sheet("列说明")
-    legend.append(["表头", "key"])
-    for key, zh in COLUMNS:
-        legend.append([zh, key])
+    rows = ([LIST_SEPARATOR.join(v) if isinstance(v, list) else v for v in row]
+            for row in coded_rows(matches, base_url))
+    return [xlsx.Sheet(name="条款", header=[zh for _, zh in COLUMNS] + codes, rows=rows,
+                       freeze_header=True, widths=WIDTHS),
+            xlsx.Sheet(name="列说明", rows=[["表头", "key"], *([zh, key] for key, zh in COLUMNS)])]
 
 
 def read_coded(xlsx: BinaryIO | Path) -> list[tuple[str, str, dict[str, str]]]:

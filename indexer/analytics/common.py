@@ -4,22 +4,23 @@ Rules the analytics share with the rest of Cesou are not restated here but used 
 home: a document's year is `facets.year_of` (the year facet's rule: a document whose date does
 not start with a year is *undated*, and each analysis says what it does with those); a clause's
 text is `clausetext.clause_text` (label, heading and text, what the index matches on); a CSV
-cell is `text.csv_cell` (the search CSV's rule: a leading = + - @ quoted for Excel).
+cell and line are `text.csv_lines` (the search CSV's rule: a leading = + - @ quoted for Excel).
 """
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from itertools import chain
 from urllib.parse import quote
 
 from indexer.records import Clause, Document
-from indexer.text import csv_cell
+from indexer.text import csv_lines
 
 Match = tuple[Document, Clause]
 UNSET = "（未注明）"     # the split key of a clause whose document has no issuer/type, or no theme
 
 
+@lru_cache(maxsize=1 << 16)
 def permalink(doc_id: str, clause_id: str) -> str:
     """The site path of a clause: /d/<doc_id>/<clause_id>."""
     return f"/d/{quote(doc_id, safe='')}/{quote(clause_id, safe='.')}"
@@ -33,10 +34,11 @@ def distinct_documents(matches: Iterable[Match]) -> list[Document]:
     return list(seen.values())
 
 
+def csv_table(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence]) -> Iterator[Sequence]:
+    """The Chinese header of `columns` ((key, 中文) pairs), then the rows."""
+    return chain([[zh for _, zh in columns]], rows)
+
+
 def csv_text(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence]) -> str:
-    """CSV with the Chinese header of `columns` ((key, 中文) pairs) and one line per row."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([zh for _, zh in columns])
-    writer.writerows([csv_cell(v) for v in row] for row in rows)
-    return out.getvalue()
+    """CSV with the Chinese header of `columns` and one line per row (`text.csv_lines`)."""
+    return "".join(csv_lines(csv_table(columns, rows)))

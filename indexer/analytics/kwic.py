@@ -16,12 +16,13 @@ Rules:
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from indexer.analysis import find_all, normalize_with_offsets
-from indexer.analytics.common import Match, csv_text, permalink
+from indexer.analytics.common import Match, csv_table, permalink
 from indexer.clausetext import clause_text
+from indexer.text import csv_lines
 
 COLUMNS = [("left", "左文"), ("keyword", "关键词"), ("right", "右文"), ("doc_id", "文件ID"),
            ("clause_id", "条款ID"), ("permalink", "链接"), ("doc_number", "文号"),
@@ -61,25 +62,34 @@ def occurrences(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
 def concordance(matches: Iterable[Match], terms: Sequence[str],
                 width: int = DEFAULT_WIDTH) -> list[KwicRow]:
     """The KWIC rows of every match, in result order and text order."""
+    return list(concordance_rows(matches, terms, width))
+
+
+def concordance_rows(matches: Iterable[Match], terms: Sequence[str],
+                     width: int = DEFAULT_WIDTH) -> Iterator[KwicRow]:
+    """`concordance`, one row at a time (a download streams them)."""
     width = max(0, min(width, MAX_WIDTH))
-    rows = []
     for document, clause in matches:
         text = clause_text(clause)
         for start, end in occurrences(text, terms):
-            rows.append(KwicRow(
+            yield KwicRow(
                 left=_flat(text[max(0, start - width):start]), keyword=text[start:end],
                 right=_flat(text[end:end + width]), doc_id=document.id, clause_id=clause.id,
                 permalink=permalink(document.id, clause.id), doc_number=document.doc_number,
                 issuers=list(document.issuers), date=document.date, label=clause.label,
-                title=document.title))
-    return rows
+                title=document.title)
 
 
 def _flat(text: str) -> str:
     return text.replace("\r", " ").replace("\n", " ")
 
 
+def kwic_table(rows: Iterable[KwicRow]) -> Iterator[Sequence]:
+    """The header and one list of cells per row (columns: `COLUMNS`)."""
+    keys = [key for key, _ in COLUMNS]
+    return csv_table(COLUMNS, ([getattr(r, k) for k in keys] for r in rows))
+
+
 def kwic_csv(rows: Iterable[KwicRow]) -> str:
     """The rows as CSV (columns: `COLUMNS`)."""
-    keys = [key for key, _ in COLUMNS]
-    return csv_text(COLUMNS, ([getattr(r, k) for k in keys] for r in rows))
+    return "".join(csv_lines(kwic_table(rows)))

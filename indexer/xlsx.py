@@ -1,0 +1,186 @@
+"""XLSX files written directly, streamed: the coded export's spreadsheet (indexer/analytics/coded.py).
+
+Why not openpyxl (which Cesou still uses to *read* a coded sheet back and in the tests): its
+write-only mode builds a cell object per value and costs ~15 µs a cell; the ×100 benchmark's
+largest result set (17,400 clauses × 19 columns) took 4.8 s to export, and a ~9 MB sheet held
+in memory. XlsxWriter, the other maintained writer, measured 2.0–3.1 s on the same rows. An XLSX
+file is a zip of a few XML parts; writing the sheet's rows as XML text directly measured 0.42 s
+on the same rows (0.33 s XML, 0.09 s deflate), under the same load.
+
+What is written, and the rules:
+
+- The minimal package Excel, LibreOffice and openpyxl open: [Content_Types].xml, the package
+  and workbook relationships, workbook.xml, styles.xml (two cell formats: plain and a bold
+  header) and one worksheet part per sheet.
+- Strings are inline strings (`t="inlineStr"`), never shared strings, so rows stream: nothing
+  is kept once a chunk of rows is written. Every string cell is text, so corpus text starting
+  with `=` is never a formula. XML-escaped, characters XML 1.0 cannot hold (control
+  characters) dropped, and cut at Excel's limit of 32,767 characters per cell.
+- Integers are numbers; None and "" are empty cells (no element at all).
+- A sheet may freeze its first row (the header) and set column widths.
+- `stream` yields the file's bytes as they are produced (zipfile writes a data descriptor after
+  each part when its output cannot seek), so a web response starts after the first chunk of
+  rows; `write` puts the same bytes in a file or a binary file object.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+from xml.sax.saxutils import escape, quoteattr
+
+MAX_CELL_CHARS = 32_767        # Excel's limit; a longer cell makes Excel call the file corrupt
+ROWS_PER_CHUNK = 500           # rows written to the zip stream at a time
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+_SHEET_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
+PLAIN, BOLD = 0, 1             # cell formats of styles.xml
+
+
+@dataclass(kw_only=True)
+class Sheet:
+    name: str
+    rows: Iterable[Sequence]              # cells: str, int, None
+    header: Sequence[str] = ()            # a bold first row
+    freeze_header: bool = False
+    widths: dict[int, float] = field(default_factory=dict)   # column number (1-based) → width
+
+
+def write(out: BinaryIO | Path, sheets: Sequence[Sheet]) -> None:
+    """The workbook of `sheets` written to `out` (a path or a binary file object)."""
+    if isinstance(out, (str, Path)):
+        with open(out, "wb") as f:
+            f.writelines(stream(sheets))
+    else:
+        out.writelines(stream(sheets))
+
+
+def stream(sheets: Sequence[Sheet]) -> Iterator[bytes]:
+    """The workbook's bytes, chunk by chunk (see the module docstring)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book:
+        for name, text in _package_parts(sheets):
+            book.writestr(name, text)
+        yield sink.take()
+        for number, sheet in enumerate(sheets, 1):
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
+                for chunk in _sheet_xml(sheet):
+                    part.write(chunk.encode("utf-8"))
+                    yield sink.take()
+    yield sink.take()
+
+
+class _Sink:
+    """A write-only byte buffer that cannot seek or tell, so zipfile streams into it."""
+
+    def __init__(self):
+        self._chunks: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        data, self._chunks = b"".join(self._chunks), []
+        return data
+
+
+def _package_parts(sheets: Sequence[Sheet]) -> list[tuple[str, str]]:
+    numbers = range(1, len(sheets) + 1)
+    overrides = "".join(f'<Override PartName="/xl/worksheets/sheet{n}.xml" ContentType="{_SHEET_TYPE}"/>'
+                        for n in numbers)
+    sheet_list = "".join(f'<sheet name={quoteattr(s.name)} sheetId="{n}" r:id="rId{n}"/>'
+                         for n, s in zip(numbers, sheets))
+    rels = "".join(f'<Relationship Id="rId{n}" Type="{_REL}/worksheet" Target="worksheets/sheet{n}.xml"/>'
+                   for n in numbers)
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    return [
+        ("[Content_Types].xml", head + '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+         '<Default Extension="xml" ContentType="application/xml"/>'
+         '<Override PartName="/xl/workbook.xml" '
+         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+         '<Override PartName="/xl/styles.xml" '
+         'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+         f'{overrides}</Types>'),
+        ("_rels/.rels", head + f'<Relationships xmlns="{_PKG_REL}"><Relationship Id="rId1" '
+         f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        ("xl/workbook.xml", head + f'<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>{sheet_list}</sheets></workbook>'),
+        ("xl/_rels/workbook.xml.rels", head + f'<Relationships xmlns="{_PKG_REL}">{rels}'
+         f'<Relationship Id="rId{len(sheets) + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'),
+        ("xl/styles.xml", head + f'<styleSheet xmlns="{_MAIN}">'
+         '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
+         '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
+         '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+         '<fill><patternFill patternType="gray125"/></fill></fills>'
+         '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+         '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+         '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+         '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+         '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+         '</styleSheet>'),
+    ]
+
+
+def _sheet_xml(sheet: Sheet) -> Iterator[str]:
+    view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" '
+            'activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+            if sheet.freeze_header else "")
+    cols = "".join(f'<col min="{n}" max="{n}" width="{w}" customWidth="1"/>'
+                   for n, w in sorted(sheet.widths.items()))
+    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_MAIN}">'
+           f'{view}<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>')
+    number = 0
+    if sheet.header:
+        number = 1
+        yield _row_xml(1, sheet.header, BOLD)
+    rows: list[str] = []
+    for number, row in enumerate(sheet.rows, number + 1):
+        rows.append(_row_xml(number, row, PLAIN))
+        if len(rows) == ROWS_PER_CHUNK:
+            yield "".join(rows)
+            rows = []
+    yield "".join(rows) + "</sheetData></worksheet>"
+
+
+def _row_xml(number: int, cells: Sequence, style: int) -> str:
+    style_attr = f' s="{style}"' if style else ""
+    out = []
+    for column, value in enumerate(cells):
+        if value is None or value == "":
+            continue
+        ref = f"{column_letter(column + 1)}{number}"
+        if isinstance(value, int) and not isinstance(value, bool):
+            out.append(f'<c r="{ref}"{style_attr}><v>{value}</v></c>')
+        else:
+            out.append(f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
+                       f'{escape(cell_text(value))}</t></is></c>')
+    return f'<row r="{number}">{"".join(out)}</row>'
+
+
+def cell_text(value) -> str:
+    """A string cell's text: control characters dropped, cut at MAX_CELL_CHARS."""
+    return _ILLEGAL.sub("", str(value))[:MAX_CELL_CHARS]
+
+
+_LETTERS: dict[int, str] = {}
+
+
+def column_letter(number: int) -> str:
+    """A, B, … Z, AA, … for a 1-based column number."""
+    found = _LETTERS.get(number)
+    if found is None:
+        letters, n = "", number
+        while n:
+            n, r = divmod(n - 1, 26)
+            letters = chr(65 + r) + letters
+        found = _LETTERS[number] = letters
+    return found
