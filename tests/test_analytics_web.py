@@ -8,7 +8,7 @@ import re
 from collections import Counter
 from datetime import date
 from itertools import combinations
-from urllib.parse import parse_qs, unquote, unquote_plus, urlsplit
+from urllib.parse import parse_qs, quote, unquote, unquote_plus, urlsplit
 
 import openpyxl
 import pytest
@@ -186,6 +186,8 @@ def test_kwic_rows_equal_occurrences_counted_independently(client, q, term):
     got = Counter((r[3], r[4]) for r in rows[1:])
     assert +got == +expected and sum(got.values()) > 0
     assert all(analysis.normalize(r[1]) == term and len(r[0]) <= 8 and len(r[2]) <= 8 for r in rows[1:])
+    # The permalink is the full address, as in the search CSV: it works pasted anywhere.
+    assert all(r[5] == f"http://localhost/d/{quote(r[3], safe='')}/{quote(r[4], safe='.')}" for r in rows[1:])
 
 
 # --- coded XLSX -----------------------------------------------------------------------------------

@@ -99,7 +99,7 @@ def kwic_csv():
     req = ap.search_request(args(), required=True)
     width = ap.kwic_width(args())
     matches, terms = searcher().matches(req)
-    return csv_response(kwic.kwic_table(kwic.concordance_rows(matches, terms, width)),
+    return csv_response(kwic.kwic_table(kwic.concordance_rows(matches, terms, width, request.host_url)),
                         export_name(req.q + "-KWIC", "csv"))
 
 

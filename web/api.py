@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict
 from datetime import date
+from itertools import chain
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
@@ -77,7 +78,7 @@ def search_csv():
     hits = searcher().iter_all(req)
     rows = ([rank] + [hit_json(hit)[c] for c in CSV_COLUMNS[1:]] for rank, hit in enumerate(hits, 1))
     headings = [CSV_HEADINGS[c] for c in CSV_COLUMNS]
-    return csv_response([headings, CSV_COLUMNS, *rows], csv_filename(req.q, date.today()))
+    return csv_response(chain([headings, CSV_COLUMNS], rows), csv_filename(req.q, date.today()))
 
 
 def page_links(req, pages: int) -> dict:

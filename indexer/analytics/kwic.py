@@ -60,14 +60,16 @@ def occurrences(text: str, terms: Sequence[str]) -> list[tuple[int, int]]:
 
 
 def concordance(matches: Iterable[Match], terms: Sequence[str],
-                width: int = DEFAULT_WIDTH) -> list[KwicRow]:
-    """The KWIC rows of every match, in result order and text order."""
-    return list(concordance_rows(matches, terms, width))
+                width: int = DEFAULT_WIDTH, base_url: str = "") -> list[KwicRow]:
+    """The KWIC rows of every match, in result order and text order; permalinks start with
+    `base_url` (the site's address, so a link pasted from the sheet works anywhere)."""
+    return list(concordance_rows(matches, terms, width, base_url))
 
 
 def concordance_rows(matches: Iterable[Match], terms: Sequence[str],
-                     width: int = DEFAULT_WIDTH) -> Iterator[KwicRow]:
+                     width: int = DEFAULT_WIDTH, base_url: str = "") -> Iterator[KwicRow]:
     """`concordance`, one row at a time (a download streams them)."""
+    base_url = base_url.rstrip("/")
     width = max(0, min(width, MAX_WIDTH))
     for document, clause in matches:
         text = clause_text(clause)
@@ -75,7 +77,7 @@ def concordance_rows(matches: Iterable[Match], terms: Sequence[str],
             yield KwicRow(
                 left=_flat(text[max(0, start - width):start]), keyword=text[start:end],
                 right=_flat(text[end:end + width]), doc_id=document.id, clause_id=clause.id,
-                permalink=permalink(document.id, clause.id), doc_number=document.doc_number,
+                permalink=base_url + permalink(document.id, clause.id), doc_number=document.doc_number,
                 issuers=list(document.issuers), date=document.date, label=clause.label,
                 title=document.title)
 
