@@ -1,10 +1,15 @@
 """Feed a store version into the Sphinx shards, and wait until every shard serves it.
 
-Slots. Each shard exists twice, slot a and slot b (cluster.py). The published store's
-`sphinx.json` names the slot it is served from; a build writes the *other* slot:
+Two ways, decided per build (`publish_sphinx`, `incremental` from `python -m indexer build`
+unless `--full`):
+
+**Full build into the spare slot.** Each shard exists twice, slot a and slot b (cluster.py).
+The published store's `sphinx.json` names the slot it is served from; a full build writes the
+*other* slot:
 
 1. one TSV feed file per shard (a document's clauses go to shard crc32(doc id) % N, so they
-   sit together; docnum + 1 is the Sphinx id), written to a temp name and renamed;
+   sit together; clause n gets the id (n + 1) × ID_STEP, see "Ids" below), written to a temp
+   name and renamed; the slot's RT delta is emptied (TRUNCATE RTINDEX);
 2. `indexer` with the feed config (feed<k>.conf: the same shards, paths ending in `.new`) builds
    `<shard>.new.*` beside the live files — exactly the names `indexer --rotate` would write;
 3. `indextool --dumpdict --stats` on those files and `indextool --buildidf` give the slot's
@@ -15,15 +20,66 @@ Slots. Each shard exists twice, slot a and slot b (cluster.py). The published st
    later — after 0.1 s idle and 11–89 s under load here (§5) — so
 5. we WAIT until no `.new.sph` is left and each shard, asked directly on its node, answers
    with this build's stamp and its clause count;
-6. `sphinx.json` (slot, stamp, name tables) goes into the version folder; the store's publish
-   (index.py) then switches `current`, and from that request on the site reads the new slot.
+6. `sphinx.json` (slot, stamp, name tables, the slot state below) goes into the version
+   folder; the store's publish (index.py) then switches `current`, and from that request on
+   the site reads the new slot.
 
 Until step 6 the site keeps reading the other slot, untouched. A build killed at any step
 leaves `current` (and so its slot) as it was; the next build overwrites the half-built slot.
+
+**Incremental build into the served slot (the RT delta).** Every slot also has an RT index
+`{name}_{slot}_delta` on the head node, one more `local` of the slot's distributed index (so
+totals and FACET counts sum over it exactly, like over a shard). Every row carries two
+attributes, `born` and `gone`: the generations between which it exists. A full build feeds
+born 0, gone GONE_NEVER, and its version has generation 0. A version of generation g reads
+only the rows with `born <= g AND gone > g` (sphinxql.py adds the filter to every query).
+The next build, generation g+1, diffs the new store against the published version's state
+(per document a digest of everything its rows are made of):
+
+1. it checks that the slot still holds what the published version was given (each shard's
+   clause count and stamp; the delta's rows, once the leftovers of a killed incremental build
+   — rows born after g, rows hidden after g — are deleted or un-hidden; the clauses generation
+   g sees), else it falls back to a full build;
+2. it INSERTs the added and changed documents' rows into the delta with born = g+1;
+3. it sets gone = g+1 (UPDATE … WHERE id IN, on every shard on its own node and on the delta,
+   then FLUSH ATTRIBUTES) on the rows of removed and changed documents;
+4. it waits until the head, queried as generation g+1, counts exactly the new version's clauses
+   with no warning, then writes sphinx.json (generation g+1); the store's publish switches
+   `current`.
+
+**What "served" means here**: the rows of generation g+1 are in the live slot from step 2
+on, but no store version sees them until the one whose sphinx.json says g+1 is current, and
+the rows hidden in step 3 stay visible to generation g (their gone is g+1 > g). So the
+published version's answers never change while the delta is written, and a build killed at
+any step changes nothing served; the next build undoes its leftovers (step 1). Every older
+version of the same slot (a process still on the previous version for one request) also
+keeps its exact answers. The publish completes only once the cluster serves generation g+1.
+
+**Ids.** Clause ids ascend in docnum order with gaps (ID_STEP between two clauses of a full
+build): a kept document keeps its ids; an added or changed one gets evenly spaced ids in the
+widest free stretch between its kept neighbours (never an id any row of the slot ever had:
+a hidden row still counts for older generations). So `ORDER BY …, id ASC` is still the
+docnum order the Whoosh engine breaks ties by, and each version maps ids to its own docnums
+with the per-document [first id, step, clauses] table of its sphinx.json; an id it does not
+know is dropped, never resolved to another clause. Name tables (issuers, themes, types,
+documents) only grow between full builds, and dates get sparse ranks (RANK_STEP), so rows
+already fed keep their meaning.
+
+**When incremental.** When `python -m indexer build` has a previous version (not `--full`),
+that version was fed to this cluster and the cluster still serves it (step 1), and after the
+change the delta holds at most DELTA_FRACTION (10 %) of the collection's clauses counting
+rows inserted plus rows hidden since the last full build (and ids and date ranks still fit
+their gaps). Else a full build into the spare slot, which folds everything back into the main
+shards and empties that slot's delta. Why 10 %: the delta's rows are ranked with the slot's
+global IDF but their own average field lengths and, for terms new since the full build, no
+global IDF; hidden rows still cost the shards their share of the work; and the RT RAM chunk
+(cluster.RT_MEM_LIMIT) stays in memory — at ×1000 10 % is 75,000 rows, about what §5 wrote
+into an RT index in 35 s.
+
 Concurrent builds are excluded by index.py's build lock, and per cluster by build.lock in the
-cluster folder. A serving process still on the
-*previous* store version would read a slot the next-but-one build rewrites; engines re-read
-`current` on every request, so that window is one request long.
+cluster folder. A serving process still on the *previous* store version would read a slot the
+next-but-one full build rewrites; engines re-read `current` on every request, so that window
+is one request long.
 
 Feeding is local: it needs the cluster folder (cluster.json, configs, feed/, data/). On real
 nodes the same steps run per node (the feed files copied to each); see `cluster config`.
@@ -285,10 +341,14 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
                    normalized: dict[str, list[str]], cluster_dir: Path | None = None, *,
                    incremental: bool = False, fraction: float | None = None) -> str:
     """Feed `documents` (their normalised texts, headings, contexts in docnum order, as
-    index.normalized_clauses gives them) into the slot the current store version does not
-    use, wait until every shard serves it, and record the slot in version_dir/sphinx.json.
-    Call it before the store's manifest is written. Raises ClusterError on failure (BuildError
-    when another build feeds the cluster), leaving the served slot untouched."""
+    index.normalized_clauses gives them) to the cluster, wait until it serves them, and record
+    the slot and its state in version_dir/sphinx.json. `incremental`: write only the change
+    since the current store version into its slot's RT delta when possible (the module
+    docstring says when; `fraction` overrides DELTA_FRACTION); else, or when not
+    `incremental`, a full build into the slot the current version does not use. Call it
+    before the store's manifest is written. Returns what it did ("incremental: …" or "full
+    re-feed (why)"). Raises ClusterError on failure (BuildError when another build feeds the
+    cluster), leaving what is served untouched."""
     version_dir = Path(version_dir)
     layout = layout_for(backend_url, cluster_dir)
     with _feed_lock(layout):
