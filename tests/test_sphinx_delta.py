@@ -16,7 +16,7 @@ from bench.scale import MARKER, added_document
 from indexer import config, index
 from indexer.records import SearchRequest
 from indexer.search import Engine
-from indexer.sphinx import build
+from indexer.sphinx import build, cluster
 from sphinx_support import engine_facets, running_cluster
 
 pytestmark = pytest.mark.cluster
@@ -133,7 +133,7 @@ KILLED_BUILD = """
 import os, signal, sys
 from pathlib import Path
 from indexer import index
-from indexer.sphinx import build
+from indexer.sphinx import build, cluster
 
 original = getattr(build, {stage!r})
 
@@ -175,3 +175,26 @@ def test_a_killed_incremental_build_leaves_the_served_answers(tmp_path, sphinx_e
     assert total(engine, f'"{MARKER}"') == 1 and total(engine, '"领域青年团队试点"') == 0
     whoosh = whoosh_build(corpus, tmp_path / "whoosh", monkeypatch)
     assert answers(engine) == answers(whoosh)
+
+
+def test_a_shard_down_under_a_delta_version_is_partial_never_wrong(tmp_path, sphinx_env):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(config.corpus_dir(), corpus)
+    folder = tmp_path / "index"
+    index.build(corpus, folder, show_progress=False)
+    name, text = added_document(config.corpus_dir(), 1)
+    (corpus / name).write_text(text, encoding="utf-8")
+    assert index.build(corpus, folder, show_progress=False).reused.startswith("sphinx incremental")
+    engine = Engine(folder, str(sphinx_env.url()))
+    whole = engine.search(SearchRequest(q="科技")).total
+    cluster.stop_node(sphinx_env, 1)
+    try:
+        result = engine.search(SearchRequest(q="科技"))
+        assert result.missing and result.total < whole
+        (corpus / name).unlink()
+        with pytest.raises(cluster.ClusterError):     # a build cannot check the slot: nothing published
+            index.build(corpus, folder, show_progress=False)
+        assert engine.search(SearchRequest(q=f'"{MARKER}"')).total == 1
+    finally:
+        cluster.start_node(sphinx_env, 1)
+    assert total(engine, "科技") == whole

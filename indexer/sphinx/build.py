@@ -351,9 +351,14 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
     cluster), leaving what is served untouched."""
     version_dir = Path(version_dir)
     layout = layout_for(backend_url, cluster_dir)
+    import pymysql
+
     with _feed_lock(layout):
-        return _publish(layout, version_dir, documents, normalized, incremental,
-                        DELTA_FRACTION if fraction is None else fraction)
+        try:
+            return _publish(layout, version_dir, documents, normalized, incremental,
+                            DELTA_FRACTION if fraction is None else fraction)
+        except pymysql.err.MySQLError as error:     # a node down or refusing: nothing published
+            raise ClusterError(f"the cluster {layout.url()} failed during the build: {error}") from None
 
 
 def _feed_lock(layout: Layout):
