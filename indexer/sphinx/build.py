@@ -371,15 +371,17 @@ def _feed_lock(layout: Layout):
 def _publish(layout: Layout, version_dir: Path, documents: list[Document],
              normalized: dict[str, list[str]], incremental: bool, fraction: float) -> str:
     previous = _current_manifest(version_dir.parent.parent)
+    started = time.monotonic()
     if incremental:
         try:
-            return _publish_delta(layout, version_dir, documents, normalized, previous, fraction)
+            done = _publish_delta(layout, version_dir, documents, normalized, previous, fraction)
+            return f"{done}, {time.monotonic() - started:.1f} s"
         except FullBuild as why:
             reason = str(why)
     else:
         reason = "--full" if previous else "no previous Sphinx version"
     _publish_full(layout, version_dir, documents, normalized)
-    return f"full re-feed ({reason})"
+    return f"full re-feed ({reason}), {time.monotonic() - started:.1f} s"
 
 
 def _publish_full(layout: Layout, version_dir: Path, documents: list[Document],
