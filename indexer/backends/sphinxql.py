@@ -20,6 +20,10 @@ Rules, with the measurements behind them (../shared/notes/scale-out.md):
 - **Bounded time**: PyMySQL connect/read timeouts here, agent timeouts in the cluster config
   (the read timeout is above the agent query timeout so a slow shard becomes a warning, not a
   client timeout). A head node that cannot be reached or answer raises BackendUnavailable.
+- **One generation**: every query is filtered to the rows of this version's generation
+  (`born <= gen AND gone > gen`, sphinx/build.py), so rows an incremental build is writing
+  into the served slot stay invisible until the version that knows them is current; ids map
+  to this version's docnums through its sphinx.json, and an id it does not know is dropped.
 """
 from __future__ import annotations
 
