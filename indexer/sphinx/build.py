@@ -358,7 +358,9 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
             return _publish(layout, version_dir, documents, normalized, incremental,
                             DELTA_FRACTION if fraction is None else fraction)
         except pymysql.err.MySQLError as error:     # a node down or refusing: nothing published
-            raise ClusterError(f"the cluster {layout.url()} failed during the build: {error}") from None
+            hint = (" (a cluster started before the RT delta indexes existed needs `cluster stop` "
+                    "and `cluster start` to load them)" if "delta" in str(error) else "")
+            raise ClusterError(f"the cluster {layout.url()} failed during the build: {error}{hint}") from None
 
 
 def _feed_lock(layout: Layout):
