@@ -29,7 +29,11 @@ A build costs what changed since the previous one (`--full` reuses nothing):
   version's JSON files are written whole every time: they are the cheap part.
 - Hard links are safe because no file of a published version is ever written again; reuse only
   reads the previous version, so a killed incremental build leaves it as it was.
-- The Sphinx backend (CESOU_BACKEND) is always fed in full; only the parse cache helps it.
+- The Sphinx backend (CESOU_BACKEND) gets only the change too: added and changed documents'
+  clauses go into the served slot's RT delta, removed and changed ones are hidden there, under
+  a generation number the published version does not see yet (indexer/sphinx/build.py); a
+  large change, `--full`, or a cluster that no longer holds the published version re-feeds
+  the other slot in full.
 """
 from __future__ import annotations
 
@@ -144,7 +148,7 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
             warnings={**_warnings_by_file(corpus), **link_warnings}, seconds=0.0,
-            reused=f"{reused} index segments" if reused else "")
+            reused=(reused if isinstance(reused, str) else f"{reused} index segments") if reused else "")
         _sync_tree(version)     # everything on disk before the manifest declares it complete
         write_json(version / store.MANIFEST, {
             "format": store.FORMAT, "build_id": build_id, "corpus": str(corpus_dir.resolve()),
@@ -224,14 +228,17 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def _write_backend(version: Path, corpus: Corpus, normalized: dict, show_progress: bool,
-                   previous: Path | None, salt: str) -> int:
-    """The search backend's side of the version: the configured SphinxQL cluster's shards
-    (fed and rotated, served before this returns; always in full), else the embedded Whoosh
-    index, reusing the `previous` version's unchanged segments. Returns the segments reused."""
+                   previous: Path | None, salt: str) -> int | str:
+    """The search backend's side of the version: the configured SphinxQL cluster (served
+    before this returns: the change since the published version written into its slot's RT
+    delta, or a full re-feed of the other slot when there is no `previous` (--full), the
+    change is large or the cluster does not hold the published version; indexer/sphinx/build.py
+    decides and returns what it did), else the embedded Whoosh index, reusing the `previous`
+    version's unchanged segments (returns the number reused)."""
     backend = config.backend()
     if backend:
-        publish_sphinx(backend, version, corpus.documents, normalized)
-        return 0
+        return "sphinx " + publish_sphinx(backend, version, corpus.documents, normalized,
+                                          incremental=previous is not None)
     sizes = [(d.id, len(d.clauses)) for d in corpus.documents]
     # Without a parser version a segment's key cannot tell old analysers from new: no reuse.
     return whoosh.write(version, normalized, show_progress, documents=sizes,

@@ -20,9 +20,14 @@ Rules, with the measurements behind them (../shared/notes/scale-out.md):
 - **Bounded time**: PyMySQL connect/read timeouts here, agent timeouts in the cluster config
   (the read timeout is above the agent query timeout so a slow shard becomes a warning, not a
   client timeout). A head node that cannot be reached or answer raises BackendUnavailable.
+- **One generation**: every query is filtered to the rows of this version's generation
+  (`born <= gen AND gone > gen`, sphinx/build.py), so rows an incremental build is writing
+  into the served slot stay invisible until the version that knows them is current; ids map
+  to this version's docnums through its sphinx.json, and an id it does not know is dropped.
 """
 from __future__ import annotations
 
+import bisect
 import json
 import re
 import threading
@@ -73,6 +78,18 @@ class SphinxQLBackend:
         self.index = f"{self.url.index}_{self.slot}"
         self.tables = encode.NameTables(**{k: tuple(v) for k, v in manifest["tables"].items()})
         self.agents: dict[str, list[str]] = manifest.get("agents", {})
+        # Which rows of the slot this version sees, and its clause ids (sphinx/build.py): rows
+        # with born <= gen < gone; ids ascend with docnums, per document first + k × step.
+        self.gen: int | None = manifest.get("gen")
+        self._firsts, self._starts, self._steps, self._sizes = [], [], [], []
+        start = 0
+        for first, step, size, _ in manifest.get("docs", {}).values():
+            if size:
+                self._firsts.append(first)
+                self._starts.append(start)
+                self._steps.append(step)
+                self._sizes.append(size)
+            start += size
         self._local = threading.local()
         self._opened: list[pymysql.connections.Connection] = []    # every thread's, for close()
         self._lock = threading.Lock()
@@ -145,8 +162,36 @@ class SphinxQLBackend:
     # --- queries -----------------------------------------------------------------------
 
     def _where(self, match: MatchSpec, filters: FilterSpec | None) -> tuple[str, tuple]:
-        conditions = ["MATCH(%s)", *encode.compile_where(filters, self.tables)]
+        conditions = ["MATCH(%s)", *self._generation(),
+                      *encode.compile_where(filters, self.tables, self._clause_id)]
         return " AND ".join(conditions), (encode.compile_match(match),)
+
+    def _generation(self) -> list[str]:
+        """The rows this version sees: an incremental build writes the next generation's rows
+        into the served slot, invisible here until the store publishes the version knowing them."""
+        return [] if self.gen is None else [f"born <= {int(self.gen)}", f"gone > {int(self.gen)}"]
+
+    def _clause_id(self, docnum: int) -> int:
+        if not self._firsts:                    # a version built before ids had gaps
+            return docnum + 1
+        d = bisect.bisect_right(self._starts, docnum) - 1
+        return self._firsts[d] + (docnum - self._starts[d]) * self._steps[d]
+
+    def _docnum(self, clause_id: int) -> int | None:
+        """The docnum of a Sphinx id; None for an id this version does not know (never
+        expected: the generation filter hides rows of later builds)."""
+        if not self._firsts:
+            return clause_id - 1
+        d = bisect.bisect_right(self._firsts, clause_id) - 1
+        if d < 0:
+            return None
+        k, rest = divmod(clause_id - self._firsts[d], self._steps[d])
+        return self._starts[d] + k if not rest and k < self._sizes[d] else None
+
+    def _known(self, rows) -> list[tuple[int, int]]:
+        """(docnum, weight) of the result rows whose id this version knows."""
+        found = ((self._docnum(int(row[0])), int(row[1])) for row in rows)
+        return [(docnum, weight) for docnum, weight in found if docnum is not None]
 
     def _max_matches(self, wanted: int) -> int:
         return max(wanted, len(self.tables.issuers) + 1, len(self.tables.themes) + 1, MIN_MAX_MATCHES)
@@ -166,13 +211,13 @@ class SphinxQLBackend:
         for name in names:
             sql += f" FACET {FACET_COLUMNS[name][0]} ORDER BY COUNT(*) DESC LIMIT {self._facet_limit(name)}"
         sets, meta, warnings = self._run(sql, args)
-        rows = list(sets[0])[:limit]
+        rows = self._known(list(sets[0])[:limit])
         missing = self._missing(warnings)
         documents = self._document_count(where, args, missing) if facets else 0
         return Ranked(
             total=int(meta.get("total_found", 0)), documents=documents,
-            docnums=[int(row[0]) - 1 for row in rows],
-            scores=[_score(int(row[1])) for row in rows],
+            docnums=[docnum for docnum, _ in rows],
+            scores=[_score(weight) for _, weight in rows],
             facets={name: self._facet(name, result) for name, result in zip(names, sets[1:])},
             missing=missing)
 
@@ -258,9 +303,10 @@ class SphinxQLBackend:
         quorum = max(1, round(len(chosen) * RELATED_QUORUM))
         query = f'@body2 "{" ".join(chosen)}"/{quorum}'
         sets, _, _ = self._run(
-            f"SELECT id, WEIGHT() FROM {self.index} WHERE MATCH(%s) AND id != {int(docnum) + 1} "
+            f"SELECT id, WEIGHT() FROM {self.index} WHERE "
+            f"{' AND '.join(['MATCH(%s)', *self._generation(), f'id != {self._clause_id(docnum)}'])} "
             f"ORDER BY WEIGHT() DESC, id ASC LIMIT {int(limit)} OPTION {_OPTIONS}", (query,))
-        return [(int(row[0]) - 1, _score(int(row[1]))) for row in sets[0]]
+        return [(n, _score(weight)) for n, weight in self._known(sets[0])]
 
     def _normalized_texts(self) -> list[str]:
         """The version's normalised clause texts, read on the first related() call only."""

@@ -51,6 +51,9 @@ MAX_PACKET = "32M"
 # Field search sends the matching document ids (标题:…) as `docid IN (…)`; Sphinx refuses
 # filters over 4096 values by default, fewer than the documents of a large collection.
 MAX_FILTER_VALUES = 1_000_000
+# The RT delta's RAM chunk; past it searchd writes a disk chunk (§5: 64M gave 2 chunks for 500k
+# clauses of 264 chars). A delta stays below build.DELTA_FRACTION of the collection.
+RT_MEM_LIMIT = "128M"
 
 
 class ClusterError(Exception):
@@ -118,6 +121,10 @@ class Layout:
     def dist_index(self, slot: str) -> str:
         return f"{self.name}_{slot}"
 
+    def delta_index(self, slot: str) -> str:
+        """The slot's RT index on the head node: clauses added since the slot's full build."""
+        return f"{self.name}_{slot}_delta"
+
     def data_path(self, slot: str, shard: int) -> Path:
         return self.root / "data" / self.shard_index(slot, shard)
 
@@ -144,7 +151,11 @@ class Layout:
 
 
 FIELDS = ("heading", "body", "body2", "context", "context1", "marks")
-UINT_ATTRS = ("year", "doctype", "docid", "date_first", "date_last", "date_rank", "stamp", "validity")
+# born/gone: the generations (build.py) between which a row is served: a store version of
+# generation g sees the rows with born <= g < gone. A full build feeds born 0, gone GONE_NEVER.
+UINT_ATTRS = ("year", "doctype", "docid", "date_first", "date_last", "date_rank", "stamp", "validity",
+              "born", "gone")
+GONE_NEVER = 0xFFFFFFFF
 MULTI_ATTRS = ("issuers", "themes")
 
 
@@ -163,8 +174,23 @@ def _shard_blocks(layout: Layout, slot: str, shard: int, suffix: str) -> str:
     return "\n".join(source + body)
 
 
+def _delta_block(layout: Layout, slot: str) -> str:
+    """The slot's RT delta (head node): the shards' schema, fields then attributes in the same
+    order, the slot's global IDF (terms new in the delta get no global IDF until the next full
+    build folds them into the shards)."""
+    lines = [f"index {layout.delta_index(slot)}", "{", "    type = rt",
+             f"    path = {layout.root / 'data' / layout.delta_index(slot)}"]
+    lines += [f"    rt_field = {f}" for f in FIELDS]
+    lines += [f"    rt_attr_uint = {a}" for a in UINT_ATTRS]
+    lines += [f"    rt_attr_multi = {a}" for a in MULTI_ATTRS]
+    lines += ["    dict = keywords", "    index_field_lengths = 1", f"    rt_mem_limit = {RT_MEM_LIMIT}",
+              f"    global_idf = {layout.idf_file(slot)}", "}"]
+    return "\n".join(lines)
+
+
 def _dist_block(layout: Layout, slot: str, node: int) -> str:
-    lines = [f"index {layout.dist_index(slot)}", "{", "    type = distributed"]
+    lines = [f"index {layout.dist_index(slot)}", "{", "    type = distributed",
+             f"    local = {layout.delta_index(slot)}"]
     for shard in range(layout.shards):
         at = layout.node_of(shard)
         if at == node:
@@ -186,6 +212,7 @@ def node_config(layout: Layout, node: int, *, feed: bool = False) -> str:
     if feed:
         return "\n\n".join(blocks) + "\n"
     if node == 0:
+        blocks += [_delta_block(layout, slot) for slot in SLOTS]
         blocks += [_dist_block(layout, slot, node) for slot in SLOTS]
     me, run = layout.nodes[node], layout.run_dir(node)
     blocks.append("\n".join([
@@ -269,7 +296,7 @@ def _ensure_empty_shards(layout: Layout, node: int) -> None:
 
 # indexer refuses an empty tsvpipe ("read error"); a shard without clauses holds this one row:
 # an id beyond any docnum and one token no query asks for, so it never matches nor counts.
-PLACEHOLDER_ID = 1 << 40
+PLACEHOLDER_ID = 1 << 56      # above every clause id (build.ID_STEP × docnums)
 PLACEHOLDER_TOKEN = "zzempty"
 
 

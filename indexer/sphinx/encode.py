@@ -41,6 +41,7 @@ Rules, and the measurements behind them (../shared/notes/scale-out.md, Sphinx 2.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from indexer.backends.base import FilterSpec, MatchSpec
@@ -217,8 +218,10 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({','.join(map(str, listed))})"
 
 
-def compile_where(filters: FilterSpec | None, tables: NameTables) -> list[str]:
-    """WHERE conditions (to AND after MATCH) for a FilterSpec; integers only."""
+def compile_where(filters: FilterSpec | None, tables: NameTables,
+                  clause_id: Callable[[int], int] = lambda docnum: docnum + 1) -> list[str]:
+    """WHERE conditions (to AND after MATCH) for a FilterSpec; integers only. `clause_id`
+    gives the Sphinx id of a docnum (the version's sphinx.json, see sphinx/build.py)."""
     if filters is None:
         return []
     where = []
@@ -236,8 +239,8 @@ def compile_where(filters: FilterSpec | None, tables: NameTables) -> list[str]:
         where.append(_in("docid", tables.ids("documents", [filters.doc_id])))
     if filters.doc_ids is not None:         # field search on document metadata (标题:, 机关: …)
         where.append(_in("docid", tables.ids("documents", filters.doc_ids)))
-    if filters.docnums is not None:         # field search on task-record fields; id = docnum + 1
-        where.append(_in("id", sorted(n + 1 for n in filters.docnums)))
+    if filters.docnums is not None:         # field search on task-record fields
+        where.append(_in("id", sorted(clause_id(n) for n in filters.docnums)))
     if filters.date_lo or filters.date_hi:
         # The document's period [date_first, date_last] overlaps [lo, hi]; undated ones hold 0.
         where.append("date_first >= 1")
