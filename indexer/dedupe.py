@@ -26,10 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 import zlib
 from array import array
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 from indexer.records import Document
@@ -106,28 +109,98 @@ class Comparisons:
 
     def find_likely(self, prints: list[Fingerprint]) -> None:
         """Each sampled document's likely copies among `prints` (symmetric): remembered for
-        documents seen before, counted for new ones against all (each pair once)."""
+        documents seen before, found for new ones against all (see `likely_pairs`)."""
         sampled = {p.key: p for p in prints if len(p.sample) >= MIN_SAMPLE}
-        new = [k for k in sampled if k not in self.known_likely]
+        new = {k for k in sampled if k not in self.known_likely}
         self.likely = {k: ({n for n in self.known_likely[k] if n in sampled}
                            if k in self.known_likely else set()) for k in sampled}
-        index: dict[int, list[int]] = {}    # sampled shingle's CRC32 → positions in `new`
-        for position, key in enumerate(new):
-            self._link(key, sampled, new, index)
-            for s in sampled[key].sample:
-                index.setdefault(s, []).append(position)
         if new:
-            for key in sampled.keys() - set(new):
-                self._link(key, sampled, new, index)
+            for a, b in likely_pairs(list(sampled.values()), new):
+                self.likely[a].add(b)
+                self.likely[b].add(a)
 
-    def _link(self, key: bytes, sampled: dict[bytes, Fingerprint], new: list[bytes],
-              index: dict[int, list[int]]) -> None:
-        sample = sampled[key].sample
-        for position, n in Counter(chain.from_iterable(index.get(s, ()) for s in sample)).items():
-            other = new[position]
-            if _may_be_copy(n, min(len(sample), len(sampled[other].sample))):
-                self.likely[key].add(other)
-                self.likely[other].add(key)
+
+def likely_pairs(prints: list[Fingerprint], new: set[bytes] | None = None) -> Iterator[tuple[bytes, bytes]]:
+    """Every pair of `prints` (sampled, distinct keys) that `_may_be_copy` accepts, each once,
+    with at least one side in `new` (all when None): the pairs that counting shared samples
+    for every pair accepts, found without counting most pairs (see the module docstring).
+
+    Prefix filtering, one-sided: X, the smaller side (a samples; ties by key), shares at least
+    required(a) samples with Y, so misses at most a − required(a) of its samples in Y, and Y
+    holds at least one of any a − required(a) + 1 samples of X. Those taken are X's rarest
+    (fewest documents over all prints, ties by value); the documents holding them, as bitsets
+    over positions, are OR-ed into X's candidates, and each candidate is verified exactly by
+    the popcount of the AND of the two documents' sample bitsets. Which samples make the prefix
+    decides the speed only, never the pairs (any a − required(a) + 1 of X's samples would do),
+    so frequencies that change between builds cannot lose a pair, and the larger side needs no
+    size bound. A sample of one document only matches nothing: it counts in the prefix length
+    but is not looked up (a document with more such samples than misses allowed has none)."""
+    docs = sorted(prints, key=lambda p: (len(p.sample), p.key))
+    frequency = Counter(chain.from_iterable(p.sample for p in docs))
+    prefixes = [_prefix(p, frequency) for p in docs]
+    samples, holding = _bitsets(docs, frequency, prefixes)
+    new_positions = None if new is None else \
+        sum(1 << position for position, p in enumerate(docs) if p.key in new)
+    for position, (p, prefix) in enumerate(zip(docs, prefixes)):
+        found = 0
+        for c in prefix:
+            found |= holding[c]
+        found >>= position + 1      # larger documents only: each pair once, from its smaller side
+        if new_positions is not None and p.key not in new:
+            found &= new_positions >> (position + 1)
+        if not found:
+            continue
+        required, mine = _required(len(p.sample)), samples[position]
+        found_bits = format(found, "b")
+        top = position + len(found_bits)
+        for match in _ONE.finditer(found_bits):
+            other = top - match.start()
+            if (mine & samples[other]).bit_count() >= required:
+                yield p.key, docs[other].key
+
+
+def _prefix(print_: Fingerprint, frequency: Counter) -> list[int]:
+    """The document's rarest size − required(size) + 1 samples, less those of it alone."""
+    size = len(print_.sample)
+    # The sample is sorted by value and the sort is stable: ties go by value.
+    rarest = sorted(print_.sample, key=frequency.__getitem__)[:size - _required(size) + 1]
+    return [c for c in rarest if frequency[c] > 1]
+
+
+def _bitsets(docs: list[Fingerprint], frequency: Counter,
+             prefixes: list[list[int]]) -> tuple[list[int], dict[int, int]]:
+    """Per document (by position in `docs`) its shared samples as a bitset, and per sample of
+    a prefix the positions of the documents holding it as a bitset. A sample's bit is numbered
+    as first met in `docs` (by size): rewordings of one text, of similar sizes, get bits close
+    together, so a document's bitset is a fraction of all shared samples long."""
+    bit = {c: b for b, c in enumerate(c for c in dict.fromkeys(chain.from_iterable(p.sample for p in docs))
+                                      if frequency[c] > 1)}
+    holders = {c: bytearray((len(docs) >> 3) + 1) for c in chain.from_iterable(prefixes)}
+    samples = []
+    for position, p in enumerate(docs):
+        bits = [bit[c] for c in p.sample if c in bit]
+        row = bytearray((max(bits, default=0) >> 3) + 1)
+        for b in bits:
+            row[b >> 3] |= 1 << (b & 7)
+        samples.append(int.from_bytes(row, "little"))
+        mask, byte = 1 << (position & 7), position >> 3
+        for c in filter(holders.__contains__, p.sample):
+            holders[c][byte] |= mask
+    return samples, {c: int.from_bytes(row, "little") for c, row in holders.items()}
+
+
+_ONE = re.compile("1")
+
+
+@lru_cache(maxsize=None)
+def _required(sampled: int) -> int:
+    """The fewest shared samples `_may_be_copy` accepts for a smaller side of `sampled`."""
+    required = max(0, math.ceil(sampled * THRESHOLD))
+    while required > 0 and _may_be_copy(required - 1, sampled):
+        required -= 1
+    while not _may_be_copy(required, sampled):
+        required += 1
+    return required
 
 
 def fold_duplicates(documents: list[Document], prints: list[Fingerprint] | None = None,
