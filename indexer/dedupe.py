@@ -8,19 +8,44 @@ copies when nearly all character shingles of the shorter one occur in the longer
 Comparing every pair is quadratic, so each document is only compared in full with the kept
 documents that share most of its sampled shingles (one in SAMPLE_RATE, chosen by checksum so
 that both copies sample the same ones): a copy shares at least ~THRESHOLD of them, give or
-take sampling noise, while documents on the same topic (rewordings, other years' editions)
-share clearly fewer and need no full comparison.
+take sampling noise (`_may_be_copy`), while documents on the same topic (rewordings, other
+years' editions) share clearly fewer and need no full comparison.
+
+Finding those likely copies (`likely_pairs`) without counting the shared samples of every pair:
+a pair needs required(a) shared samples, a being the smaller sample count (`_required`: the
+least count `_may_be_copy` accepts), so the smaller side misses at most a − required(a) of its
+samples in the other and the other must hold one of any a − required(a) + 1 of them — prefix
+filtering from set-similarity joins, one-sided. Those taken are the side's rarest samples
+(fewest documents), whose holders are few; the holders, as bitsets over documents, are OR-ed
+into the candidates, and each candidate's shared count is then computed exactly (popcount of
+two bitsets of samples), so the pairs are exactly those counting every pair accepts (tested
+against that on random sample sets, and on the seed corpus with edited copies). The larger
+side needs no bound: MIN_SIZE_RATIO bounds the shingle counts, not the sample counts, so it
+could only give an approximate bound, and the one-sided prefix does not need one. Which
+samples make a prefix decides the speed only, never the pairs, so the frequencies changing
+when documents are added cannot lose a pair, and remembered likely copies stay valid.
+Measured on the benchmark corpus (bench/generate.py: each seed document reworded N times; a
+2-core machine loaded by other builds, old and new in one process): ×100 (2,100 documents,
+1.8 M samples) 36.5 s → 13.0 s, ×300 (6,300) 362.7 s → 39.8 s, same 2,436 and 21,398 pairs.
+The old counting touched every shared sample of every pair (each sample of a document is held
+by most of its N rewordings); now a document touches its ~15 % rarest samples' bitsets and
+verifies the candidates they give, about 90 at ×100 and 270 at ×300 per document, ~1 µs each:
+still proportional to N on this benchmark (a rewording's rarest samples are word choices that
+a third of the other rewordings share), so about 100× fewer operations rather than a flat
+cost. And the likely pairs themselves grow with N² here (short rewordings of one notice pass
+`_may_be_copy`, as its sampling allows, and are then compared in full): at ×300 those 21,398
+full comparisons took as long as finding them.
 
 Memory and rebuilds: a document is known here by its `Fingerprint` (sampled shingles as CRC32
 numbers, a digest of its text, its shingle count), worked out per file by the parse workers
 and kept in the parse cache; full shingle sets are made only for a pair to compare and kept
 for a few hundred documents (they were most of a ×100 build's 2.5 GB). Each document's likely
-copies (the sampled-shingle counting, most of the time at ×100: each sample is shared with the
-document's 99 rewordings) and each pair's containment are remembered by text digest
-(`Comparisons`, kept beside the parse cache), so a rebuild counts and compares only for new or
-changed documents, and folds in the same order with the same candidates as a full build. The samples are keyed by CRC32 rather
-than by the shingle itself: two shingles with one CRC32 can only add a candidate, which the
-full comparison then decides.
+copies and each pair's containment are remembered by text digest (`Comparisons`, kept beside
+the parse cache), so a rebuild looks for likely copies only of new or changed documents
+(pairs with one, against all) and compares only their pairs, and folds in the same order with
+the same candidates as a full build. The samples are keyed by CRC32 rather than by the
+shingle itself: two shingles with one CRC32 can only add a candidate, which the full
+comparison then decides.
 """
 from __future__ import annotations
 
