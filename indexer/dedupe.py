@@ -145,7 +145,8 @@ class Comparisons:
                 self.likely[b].add(a)
 
 
-def likely_pairs(prints: list[Fingerprint], new: set[bytes] | None = None) -> Iterator[tuple[bytes, bytes]]:
+def likely_pairs(prints: list[Fingerprint],
+                 new: set[bytes] | None = None) -> Iterator[tuple[bytes, bytes]]:
     """Every pair of `prints` (sampled, distinct keys) that `_may_be_copy` accepts, each once,
     with at least one side in `new` (all when None): the pairs that counting shared samples
     for every pair accepts, found without counting most pairs (see the module docstring).
@@ -198,8 +199,8 @@ def _bitsets(docs: list[Fingerprint], frequency: Counter,
     a prefix the positions of the documents holding it as a bitset. A sample's bit is numbered
     as first met in `docs` (by size): rewordings of one text, of similar sizes, get bits close
     together, so a document's bitset is a fraction of all shared samples long."""
-    bit = {c: b for b, c in enumerate(c for c in dict.fromkeys(chain.from_iterable(p.sample for p in docs))
-                                      if frequency[c] > 1)}
+    in_order = dict.fromkeys(chain.from_iterable(p.sample for p in docs))
+    bit = {c: b for b, c in enumerate(c for c in in_order if frequency[c] > 1)}
     holders = {c: bytearray((len(docs) >> 3) + 1) for c in chain.from_iterable(prefixes)}
     samples = []
     for position, p in enumerate(docs):

@@ -31,7 +31,8 @@ def counted(prints: list[Fingerprint]) -> set[frozenset[bytes]]:
 
 
 def found(comparisons: Comparisons) -> set[frozenset[bytes]]:
-    pairs = {frozenset((key, other)) for key, others in comparisons.likely.items() for other in others}
+    pairs = {frozenset((key, other))
+             for key, others in comparisons.likely.items() for other in others}
     assert all(key in comparisons.likely[other] for key, others in comparisons.likely.items()
                for other in others), "likely copies are symmetric"
     return pairs
@@ -51,7 +52,8 @@ def families(draw, tag: str = "") -> list[Fingerprint]:
     named after `tag`, so that one key always has one sample, as a text digest does."""
     prints = []
     for text in range(draw(st.integers(1, 3))):
-        base = draw(st.lists(st.integers(0, 2 ** 32 - 1), min_size=MIN_SAMPLE, max_size=90, unique=True))
+        base = draw(st.lists(st.integers(0, 2 ** 32 - 1),
+                             min_size=MIN_SAMPLE, max_size=90, unique=True))
         for copy in range(draw(st.integers(1, 6))):
             limit = len(base) - dedupe._required(len(base)) + 3
             dropped = draw(st.lists(st.sampled_from(base), max_size=limit, unique=True))
@@ -115,9 +117,11 @@ def test_candidates_on_the_seed_corpus_with_edited_copies(corpus_dir):
     documents = pipeline.build_corpus(corpus_dir).documents
     copies = []
     for n, document in enumerate(documents):
-        clauses = [Clause(**{**asdict(c), "text": c.text.replace("的", "之", 1 + n % 4)}) for c in document.clauses]
+        clauses = [Clause(**{**asdict(c), "text": c.text.replace("的", "之", 1 + n % 4)})
+                   for c in document.clauses]
         clauses = clauses[:max(1, len(clauses) * (10 - n % 3) // 10)]
-        copies.append(Document(**{**asdict(document), "id": document.id + "-copy", "clauses": clauses}))
+        copies.append(Document(**{**asdict(document), "id": document.id + "-copy",
+                                  "clauses": clauses}))
     prints = [dedupe.fingerprint(d) for d in [*documents, *copies]]
     pairs = found(likely_of(prints))
     assert pairs == counted(prints)
