@@ -73,6 +73,10 @@ CANDIDATE_SIGMAS = 4
 # Shingle sets kept for comparisons: rewordings of one document sort next to each other (same
 # length), so a few hundred sets serve a full ×100 build while holding ~1/10 of its memory.
 SHINGLE_CACHE = 256
+# Up to this many new or changed documents, a rebuild counts their shared samples with every
+# document rather than running `likely_pairs` over all (×100, one added document: 1.3 s, as
+# before, against ~5 s: `likely_pairs` orders and indexes every document's samples).
+COUNT_NEW = 16
 
 
 @dataclass(frozen=True)
@@ -134,15 +138,43 @@ class Comparisons:
 
     def find_likely(self, prints: list[Fingerprint]) -> None:
         """Each sampled document's likely copies among `prints` (symmetric): remembered for
-        documents seen before, found for new ones against all (see `likely_pairs`)."""
+        documents seen before, found for new ones against all: by `likely_pairs`, or, for up
+        to COUNT_NEW documents, by counting their shared samples with every document (same
+        pairs; cheaper then: `likely_pairs` orders and indexes every document's samples)."""
         sampled = {p.key: p for p in prints if len(p.sample) >= MIN_SAMPLE}
         new = {k for k in sampled if k not in self.known_likely}
         self.likely = {k: ({n for n in self.known_likely[k] if n in sampled}
                            if k in self.known_likely else set()) for k in sampled}
-        if new:
-            for a, b in likely_pairs(list(sampled.values()), new):
-                self.likely[a].add(b)
-                self.likely[b].add(a)
+        if len(new) > COUNT_NEW:
+            pairs = likely_pairs(list(sampled.values()), new)
+        else:
+            pairs = _counted_pairs(sampled, [k for k in sampled if k in new])
+        for a, b in pairs:
+            self.likely[a].add(b)
+            self.likely[b].add(a)
+
+
+def _counted_pairs(sampled: dict[bytes, Fingerprint],
+                   new: list[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """The pairs with a document of `new` that `_may_be_copy` accepts, by counting every
+    pair's shared samples over the posting lists of the new documents' samples."""
+    index: dict[int, list[int]] = {}    # sample → positions in `new`
+    for position, key in enumerate(new):
+        yield from _counted(sampled[key], sampled, new, index)
+        for s in sampled[key].sample:
+            index.setdefault(s, []).append(position)
+    if new:
+        for key in sampled.keys() - set(new):
+            yield from _counted(sampled[key], sampled, new, index)
+
+
+def _counted(print_: Fingerprint, sampled: dict[bytes, Fingerprint], new: list[bytes],
+             index: dict[int, list[int]]) -> Iterator[tuple[bytes, bytes]]:
+    sample = print_.sample
+    for position, n in Counter(chain.from_iterable(index.get(s, ()) for s in sample)).items():
+        other = sampled[new[position]]
+        if _may_be_copy(n, min(len(sample), len(other.sample))):
+            yield print_.key, other.key
 
 
 def likely_pairs(prints: list[Fingerprint],

@@ -10,6 +10,7 @@ from array import array
 from dataclasses import asdict
 from itertools import combinations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -66,17 +67,26 @@ def families(draw, tag: str = "") -> list[Fingerprint]:
 @settings(max_examples=200, deadline=None)
 @given(families())
 def test_candidates_are_the_pairs_counting_every_pair_accepts(prints):
+    sampled = list({p.key: p for p in prints if len(p.sample) >= MIN_SAMPLE}.values())
+    pairs = [frozenset(pair) for pair in likely_pairs(sampled)]
+    assert len(pairs) == len(set(pairs)) and set(pairs) == counted(prints)
     assert found(likely_of(prints)) == counted(prints)
 
 
-@settings(max_examples=80, deadline=None)
-@given(families(), st.data())
-def test_a_rebuild_finds_what_a_full_build_finds(prints, data):
+@pytest.mark.parametrize("count_new", [0, 3, 1000])
+@settings(max_examples=60, deadline=None)
+@given(prints=families(), data=st.data())
+def test_a_rebuild_finds_what_a_full_build_finds(count_new, prints, data):
     """Remembered likely copies from a build of other documents (some gone, some new: other
-    frequencies, other prefixes) leave the result as a full build's."""
+    frequencies, other prefixes) leave the result as a full build's, whether the new ones are
+    looked for by prefix filtering or by counting (COUNT_NEW)."""
     earlier = [p for p in prints if data.draw(st.booleans())] + data.draw(families("earlier "))
-    remembered = likely_of(earlier).remembered()
-    assert found(likely_of(prints, remembered)) == found(likely_of(prints)) == counted(prints)
+    saved, dedupe.COUNT_NEW = dedupe.COUNT_NEW, count_new
+    try:
+        remembered = likely_of(earlier).remembered()
+        assert found(likely_of(prints, remembered)) == found(likely_of(prints)) == counted(prints)
+    finally:
+        dedupe.COUNT_NEW = saved
 
 
 @settings(max_examples=60, deadline=None)
