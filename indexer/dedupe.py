@@ -28,13 +28,13 @@ Measured on the benchmark corpus (bench/generate.py: each seed document reworded
 2-core machine loaded by other builds, old and new in one process): ×100 (2,100 documents,
 1.8 M samples) 36.5 s → 13.0 s, ×300 (6,300) 362.7 s → 39.8 s, same 2,436 and 21,398 pairs.
 The old counting touched every shared sample of every pair (each sample of a document is held
-by most of its N rewordings); now a document touches its ~15 % rarest samples' bitsets and
-verifies the candidates they give, about 90 at ×100 and 270 at ×300 per document, ~1 µs each:
-still proportional to N on this benchmark (a rewording's rarest samples are word choices that
-a third of the other rewordings share), so about 100× fewer operations rather than a flat
-cost. And the likely pairs themselves grow with N² here (short rewordings of one notice pass
-`_may_be_copy`, as its sampling allows, and are then compared in full): at ×300 those 21,398
-full comparisons took as long as finding them.
+by most of its N rewordings); now a document ORs its ~14 % rarest samples' bitsets and verifies
+the candidates they give (about 90 at ×100, 270 at ×300 per document) with an AND and a
+popcount each. That is still proportional to N on this benchmark (a rewording's rarest samples
+are word choices that a third of the other rewordings share), a smaller cost per near-copy
+rather than a flat one. And the likely pairs themselves grow with N² here (short rewordings of
+one notice pass `_may_be_copy`, as its sampling allows, and are then compared in full): at ×300
+those 21,398 full comparisons took as long as finding them.
 
 Memory and rebuilds: a document is known here by its `Fingerprint` (sampled shingles as CRC32
 numbers, a digest of its text, its shingle count), worked out per file by the parse workers
