@@ -8,28 +8,58 @@ copies when nearly all character shingles of the shorter one occur in the longer
 Comparing every pair is quadratic, so each document is only compared in full with the kept
 documents that share most of its sampled shingles (one in SAMPLE_RATE, chosen by checksum so
 that both copies sample the same ones): a copy shares at least ~THRESHOLD of them, give or
-take sampling noise, while documents on the same topic (rewordings, other years' editions)
-share clearly fewer and need no full comparison.
+take sampling noise (`_may_be_copy`), while documents on the same topic (rewordings, other
+years' editions) share clearly fewer and need no full comparison.
+
+Finding those likely copies (`likely_pairs`) without counting the shared samples of every pair:
+a pair needs required(a) shared samples, a being the smaller sample count (`_required`: the
+least count `_may_be_copy` accepts), so the smaller side misses at most a − required(a) of its
+samples in the other and the other must hold one of any a − required(a) + 1 of them — prefix
+filtering from set-similarity joins, one-sided. Those taken are the side's rarest samples
+(fewest documents), whose holders are few; the holders, as bitsets over documents, are OR-ed
+into the candidates, and each candidate's shared count is then computed exactly (popcount of
+two bitsets of samples), so the pairs are exactly those counting every pair accepts (tested
+against that on random sample sets, and on the seed corpus with edited copies). The larger
+side needs no bound: MIN_SIZE_RATIO bounds the shingle counts, not the sample counts, so it
+could only give an approximate bound, and the one-sided prefix does not need one. Which
+samples make a prefix decides the speed only, never the pairs, so the frequencies changing
+when documents are added cannot lose a pair, and remembered likely copies stay valid.
+Measured on the benchmark corpus (bench/generate.py: each seed document reworded N times; a
+2-core machine loaded by other builds, old and new in one process): ×100 (2,100 documents,
+1.8 M samples) 36.5 s → 13.0 s, ×300 (6,300) 362.7 s → 39.8 s, same 2,436 and 21,398 pairs.
+A random three quarters of ×1000 (15,898 documents, 13.8 M samples): 318 s, +116 MB, 131,141
+pairs (old not run; N² from ×300 gives ~40 min).
+The old counting touched every shared sample of every pair (each sample of a document is held
+by most of its N rewordings); now a document ORs its ~14 % rarest samples' bitsets and verifies
+the candidates they give (about 90 at ×100, 270 at ×300 per document) with an AND and a
+popcount each. That is still proportional to N on this benchmark (a rewording's rarest samples
+are word choices that a third of the other rewordings share), a smaller cost per near-copy
+rather than a flat one. And the likely pairs themselves grow with N² here (short rewordings of
+one notice pass `_may_be_copy`, as its sampling allows, and are then compared in full): at ×300
+those 21,398 full comparisons took as long as finding them.
 
 Memory and rebuilds: a document is known here by its `Fingerprint` (sampled shingles as CRC32
 numbers, a digest of its text, its shingle count), worked out per file by the parse workers
 and kept in the parse cache; full shingle sets are made only for a pair to compare and kept
 for a few hundred documents (they were most of a ×100 build's 2.5 GB). Each document's likely
-copies (the sampled-shingle counting, most of the time at ×100: each sample is shared with the
-document's 99 rewordings) and each pair's containment are remembered by text digest
-(`Comparisons`, kept beside the parse cache), so a rebuild counts and compares only for new or
-changed documents, and folds in the same order with the same candidates as a full build. The samples are keyed by CRC32 rather
-than by the shingle itself: two shingles with one CRC32 can only add a candidate, which the
-full comparison then decides.
+copies and each pair's containment are remembered by text digest (`Comparisons`, kept beside
+the parse cache), so a rebuild looks for likely copies only of new or changed documents
+(pairs with one, against all) and compares only their pairs, and folds in the same order with
+the same candidates as a full build. The samples are keyed by CRC32 rather than by the
+shingle itself: two shingles with one CRC32 can only add a candidate, which the full
+comparison then decides.
 """
 from __future__ import annotations
 
 import hashlib
 import math
+import re
 import zlib
 from array import array
 from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import chain
 
 from indexer.records import Document
@@ -45,6 +75,10 @@ CANDIDATE_SIGMAS = 4
 # Shingle sets kept for comparisons: rewordings of one document sort next to each other (same
 # length), so a few hundred sets serve a full ×100 build while holding ~1/10 of its memory.
 SHINGLE_CACHE = 256
+# Up to this many new or changed documents, a rebuild counts their shared samples with every
+# document rather than running `likely_pairs` over all (×100, one added document: 1.3 s, as
+# before, against ~5 s: `likely_pairs` orders and indexes every document's samples).
+COUNT_NEW = 16
 
 
 @dataclass(frozen=True)
@@ -106,28 +140,127 @@ class Comparisons:
 
     def find_likely(self, prints: list[Fingerprint]) -> None:
         """Each sampled document's likely copies among `prints` (symmetric): remembered for
-        documents seen before, counted for new ones against all (each pair once)."""
+        documents seen before, found for new ones against all: by `likely_pairs`, or, for up
+        to COUNT_NEW documents, by counting their shared samples with every document (same
+        pairs; cheaper then: `likely_pairs` orders and indexes every document's samples)."""
         sampled = {p.key: p for p in prints if len(p.sample) >= MIN_SAMPLE}
-        new = [k for k in sampled if k not in self.known_likely]
+        new = {k for k in sampled if k not in self.known_likely}
         self.likely = {k: ({n for n in self.known_likely[k] if n in sampled}
                            if k in self.known_likely else set()) for k in sampled}
-        index: dict[int, list[int]] = {}    # sampled shingle's CRC32 → positions in `new`
-        for position, key in enumerate(new):
-            self._link(key, sampled, new, index)
-            for s in sampled[key].sample:
-                index.setdefault(s, []).append(position)
-        if new:
-            for key in sampled.keys() - set(new):
-                self._link(key, sampled, new, index)
+        if len(new) > COUNT_NEW:
+            pairs = likely_pairs(list(sampled.values()), new)
+        else:
+            pairs = _counted_pairs(sampled, [k for k in sampled if k in new])
+        for a, b in pairs:
+            self.likely[a].add(b)
+            self.likely[b].add(a)
 
-    def _link(self, key: bytes, sampled: dict[bytes, Fingerprint], new: list[bytes],
-              index: dict[int, list[int]]) -> None:
-        sample = sampled[key].sample
-        for position, n in Counter(chain.from_iterable(index.get(s, ()) for s in sample)).items():
-            other = new[position]
-            if _may_be_copy(n, min(len(sample), len(sampled[other].sample))):
-                self.likely[key].add(other)
-                self.likely[other].add(key)
+
+def _counted_pairs(sampled: dict[bytes, Fingerprint],
+                   new: list[bytes]) -> Iterator[tuple[bytes, bytes]]:
+    """The pairs with a document of `new` that `_may_be_copy` accepts, by counting every
+    pair's shared samples over the posting lists of the new documents' samples."""
+    index: dict[int, list[int]] = {}    # sample → positions in `new`
+    for position, key in enumerate(new):
+        yield from _counted(sampled[key], sampled, new, index)
+        for s in sampled[key].sample:
+            index.setdefault(s, []).append(position)
+    if new:
+        for key in sampled.keys() - set(new):
+            yield from _counted(sampled[key], sampled, new, index)
+
+
+def _counted(print_: Fingerprint, sampled: dict[bytes, Fingerprint], new: list[bytes],
+             index: dict[int, list[int]]) -> Iterator[tuple[bytes, bytes]]:
+    sample = print_.sample
+    for position, n in Counter(chain.from_iterable(index.get(s, ()) for s in sample)).items():
+        other = sampled[new[position]]
+        if _may_be_copy(n, min(len(sample), len(other.sample))):
+            yield print_.key, other.key
+
+
+def likely_pairs(prints: list[Fingerprint],
+                 new: set[bytes] | None = None) -> Iterator[tuple[bytes, bytes]]:
+    """Every pair of `prints` (sampled, distinct keys) that `_may_be_copy` accepts, each once,
+    with at least one side in `new` (all when None): the pairs that counting shared samples
+    for every pair accepts, found without counting most pairs (see the module docstring).
+
+    Prefix filtering, one-sided: X, the smaller side (a samples; ties by key), shares at least
+    required(a) samples with Y, so misses at most a − required(a) of its samples in Y, and Y
+    holds at least one of any a − required(a) + 1 samples of X. Those taken are X's rarest
+    (fewest documents over all prints, ties by value); the documents holding them, as bitsets
+    over positions, are OR-ed into X's candidates, and each candidate is verified exactly by
+    the popcount of the AND of the two documents' sample bitsets. Which samples make the prefix
+    decides the speed only, never the pairs (any a − required(a) + 1 of X's samples would do),
+    so frequencies that change between builds cannot lose a pair, and the larger side needs no
+    size bound. A sample of one document only matches nothing: it counts in the prefix length
+    but is not looked up (a document with more such samples than misses allowed has none)."""
+    docs = sorted(prints, key=lambda p: (len(p.sample), p.key))
+    frequency = Counter(chain.from_iterable(p.sample for p in docs))
+    prefixes = [_prefix(p, frequency) for p in docs]
+    samples, holding = _bitsets(docs, frequency, prefixes)
+    new_positions = None if new is None else \
+        sum(1 << position for position, p in enumerate(docs) if p.key in new)
+    for position, (p, prefix) in enumerate(zip(docs, prefixes)):
+        found = 0
+        for c in prefix:
+            found |= holding[c]
+        found >>= position + 1      # larger documents only: each pair once, from its smaller side
+        if new_positions is not None and p.key not in new:
+            found &= new_positions >> (position + 1)
+        if not found:
+            continue
+        required, mine = _required(len(p.sample)), samples[position]
+        found_bits = format(found, "b")
+        top = position + len(found_bits)
+        for match in _ONE.finditer(found_bits):
+            other = top - match.start()
+            if (mine & samples[other]).bit_count() >= required:
+                yield p.key, docs[other].key
+
+
+def _prefix(print_: Fingerprint, frequency: Counter) -> list[int]:
+    """The document's rarest size − required(size) + 1 samples, less those of it alone."""
+    size = len(print_.sample)
+    # The sample is sorted by value and the sort is stable: ties go by value.
+    rarest = sorted(print_.sample, key=frequency.__getitem__)[:size - _required(size) + 1]
+    return [c for c in rarest if frequency[c] > 1]
+
+
+def _bitsets(docs: list[Fingerprint], frequency: Counter,
+             prefixes: list[list[int]]) -> tuple[list[int], dict[int, int]]:
+    """Per document (by position in `docs`) its shared samples as a bitset, and per sample of
+    a prefix the positions of the documents holding it as a bitset. A sample's bit is numbered
+    as first met in `docs` (by size): rewordings of one text, of similar sizes, get bits close
+    together, so a document's bitset is a fraction of all shared samples long."""
+    in_order = dict.fromkeys(chain.from_iterable(p.sample for p in docs))
+    bit = {c: b for b, c in enumerate(c for c in in_order if frequency[c] > 1)}
+    holders = {c: bytearray((len(docs) >> 3) + 1) for c in chain.from_iterable(prefixes)}
+    samples = []
+    for position, p in enumerate(docs):
+        bits = [bit[c] for c in p.sample if c in bit]
+        row = bytearray((max(bits, default=0) >> 3) + 1)
+        for b in bits:
+            row[b >> 3] |= 1 << (b & 7)
+        samples.append(int.from_bytes(row, "little"))
+        mask, byte = 1 << (position & 7), position >> 3
+        for c in filter(holders.__contains__, p.sample):
+            holders[c][byte] |= mask
+    return samples, {c: int.from_bytes(row, "little") for c, row in holders.items()}
+
+
+_ONE = re.compile("1")
+
+
+@lru_cache(maxsize=None)
+def _required(sampled: int) -> int:
+    """The fewest shared samples `_may_be_copy` accepts for a smaller side of `sampled`."""
+    required = max(0, math.ceil(sampled * THRESHOLD))
+    while required > 0 and _may_be_copy(required - 1, sampled):
+        required -= 1
+    while not _may_be_copy(required, sampled):
+        required += 1
+    return required
 
 
 def fold_duplicates(documents: list[Document], prints: list[Fingerprint] | None = None,
