@@ -35,11 +35,12 @@ from tqdm import tqdm
 from whoosh import index as whoosh_index
 from whoosh.fields import STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import And, Or, Term
+from whoosh.query import Or, Term
 from whoosh.writing import SegmentWriter
 
 from indexer import analysis, facets, rank
 from indexer.parallel import parallel_map
+from indexer.backends import bigram_postings
 from indexer.backends.base import FilterSpec, MatchSpec, Ranked
 
 FOLDER = "whoosh"
@@ -53,12 +54,11 @@ class WhooshLayoutError(Exception):
 
 
 def schema() -> Schema:
-    """Clause fields. bigrams (own text) find candidates for any substring; the word fields
-    rank (BM25F, boosts given at query time): words of the own text, of the own label+heading,
-    and of the context (document title and ancestor headings)."""
+    """Clause fields: the word fields rank (BM25F, boosts given at query time): words of the
+    own text, of the own label+heading, and of the context (document title and ancestor
+    headings). The bigrams of the own text are not a field: see BIGRAMS."""
     return Schema(
         ordinal=STORED,
-        bigrams=TEXT(analyzer=analysis.BigramTokenizer(), phrase=False),
         words=TEXT(analyzer=analysis.WordTokenizer(), phrase=False),
         heading=TEXT(analyzer=analysis.WordTokenizer(), phrase=False),
         context=TEXT(analyzer=analysis.WordTokenizer(), phrase=False),
@@ -86,6 +86,11 @@ WRITER_LIMIT_MB = 512
 # Below this many clauses to write, one writer in this process beats starting others.
 PARALLEL_MIN_CLAUSES = 4000
 SEGMENTS_FILE = "segments.json"     # per listed segment: its content key and Whoosh segment id
+# A segment's bigram postings (indexer/backends/bigram_postings.py): the file beside its own,
+# named <segment id>.bigrams, so Whoosh counts it as one of the segment's files.
+BIGRAMS = ".bigrams"
+# The name of the bigram "field" in ranking (rank.full_scores asks for it as for a Whoosh field).
+BIGRAM_FIELD = "bigrams"
 
 
 def write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
@@ -163,9 +168,9 @@ def _previous_segments(previous: Path | None) -> dict[str, object]:
 
 
 def _link_segment(segment, source: Path, target: Path):
-    """The previous version's segment, hard-linked into this version's folder (a published
-    version's files are never written again), else copied."""
-    for name in segment.list_files(FileStorage(str(source))):
+    """The previous version's segment with its bigram postings, hard-linked into this
+    version's folder (a published version's files are never written again), else copied."""
+    for name in {*segment.list_files(FileStorage(str(source))), _bigram_file(segment)}:
         try:
             os.link(source / name, target / name)
         except OSError:
@@ -182,12 +187,23 @@ def _list_segments(ix, segments: list) -> None:
 
 def _check_layout(ix, parts: list[tuple[int, int]], count: int) -> None:
     """Each segment sits at its part's docnums: its stored ordinals run 0… from the part's
-    first docnum."""
+    first docnum, and its bigram postings number its clauses."""
     with ix.searcher() as searcher:
         if searcher.doc_count() != count or any(
                 searcher.stored_fields(n)["ordinal"] != n - start
                 for start, end in parts for n in (start, end - 1)):
             raise WhooshLayoutError("索引文档编号与条款顺序不一致 / Whoosh docnums do not follow clause order")
+    _bigram_postings(ix, count).close()
+
+
+def _bigram_postings(ix, count: int) -> bigram_postings.BigramPostings:
+    """The bigram postings of the index's segments, in docnum order, checked against them."""
+    segments = ix._segments()
+    postings = bigram_postings.BigramPostings([Path(ix.storage.folder) / _bigram_file(s) for s in segments])
+    if [p.docs for p in postings.parts] != [s.doc_count_all() for s in segments] or postings.docs != count:
+        postings.close()
+        raise WhooshLayoutError("二元组索引与分段不一致 / bigram postings do not match the segments")
+    return postings
 
 
 def _write_json(path: Path, data) -> None:
@@ -207,8 +223,14 @@ def _write_segment(job: tuple[str, list[tuple[str, str, str]], tuple[Path, Path]
     # Not _finish(): the writers share one temp folder, which the caller's writer removes.
     writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
     for ordinal, (text, heading, context) in enumerate(clauses):
-        writer.add_document(ordinal=ordinal, bigrams=text, words=text, heading=heading, context=context)
-    return writer._finalize_segment()
+        writer.add_document(ordinal=ordinal, words=text, heading=heading, context=context)
+    segment = writer._finalize_segment()
+    bigram_postings.write(Path(folder) / _bigram_file(segment), (text for text, _, _ in clauses))
+    return segment
+
+
+def _bigram_file(segment) -> str:
+    return segment.segment_id() + BIGRAMS
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -222,7 +244,9 @@ class WhooshBackend:
 
     def __init__(self, version):
         self.v = version
-        self.searcher = whoosh_index.open_dir(str(Path(version.path) / FOLDER)).searcher()
+        ix = whoosh_index.open_dir(str(Path(version.path) / FOLDER))
+        self.bigrams = _bigram_postings(ix, len(version.texts))
+        self.searcher = ix.searcher()
         self.mean_length = sum(map(len, version.texts)) / max(len(version.texts), 1)
         # Siblings share a context; matching each distinct context once keeps questions cheap.
         index: dict[str, int] = {}
@@ -239,6 +263,7 @@ class WhooshBackend:
 
     def close(self) -> None:
         self.searcher.close()
+        self.bigrams.close()
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -251,8 +276,7 @@ class WhooshBackend:
                 return found
             pairs = rank.bigrams_of(term)
             if pairs:
-                every_pair = And([Term("bigrams", pair) for pair in pairs])
-                candidates = list(self.searcher.docs_for_query(every_pair))
+                candidates = self.bigrams.candidates(pairs)
             else:
                 # One character: scanning the texts in memory beats expanding a bigram prefix.
                 candidates = range(len(self.v.texts))
@@ -348,6 +372,8 @@ class WhooshBackend:
     def _term_scores(self, fieldname: str, text: str, ordered: list[int]) -> dict[int, float]:
         """BM25F score of one token at each of the (sorted) docnums that hold it; the postings
         are read only there (skip_to), so the cost follows the matches, not the posting list."""
+        if fieldname == BIGRAM_FIELD:
+            return self._bigram_scores(text, ordered)
         found: dict[int, float] = {}
         with self.lock:
             if (fieldname, text) not in self.searcher.reader():
@@ -361,6 +387,10 @@ class WhooshBackend:
                 if postings.id() == docnum:
                     found[docnum] = postings.score()
         return found
+
+    def _bigram_scores(self, pair: str, ordered: list[int]) -> dict[int, float]:
+        weighting = self.searcher.weighting
+        return self.bigrams.bm25_scores(pair, ordered, self.v.texts, weighting.B, weighting.K1)
 
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
         """"More like this": the clause's key words as a weighted OR, other documents first."""
