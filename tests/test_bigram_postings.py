@@ -124,3 +124,28 @@ def test_a_reused_segment_brings_its_bigram_postings(tmp_path, monkeypatch):
         assert postings.candidates(["科技", "创新"]) == list(range(23))
     finally:
         postings.close()
+
+
+def test_the_segment_writer_writes_what_whoosh_writes(tmp_path):
+    """Field lengths cached while postings are written: the same postings and term statistics."""
+    from whoosh.writing import SegmentWriter
+    clauses = [(f"第{n}条科技创新{'人才' * (n % 7)}培养", f"第{n}条", "国务院关于科技创新的意见")
+               for n in range(300)]
+    readers = []
+    for name, writer_class in (("plain", SegmentWriter), ("cached", whoosh._SegmentWriter)):
+        folder = tmp_path / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), whoosh.schema())
+        writer = writer_class(ix)
+        for ordinal, (text, heading, context) in enumerate(clauses):
+            writer.add_document(ordinal=ordinal, words=text, heading=heading, context=context)
+        writer.commit()
+        readers.append(ix.reader())
+
+    def contents(reader):
+        return {(field, term): (info.weight(), info.doc_frequency(), info.min_length(),
+                                info.max_length(), info.max_weight(),
+                                list(reader.postings(field, term).items_as("weight")))
+                for field, term in reader.all_terms()
+                for info in [reader.term_info(field, term)]}
+    assert contents(readers[0]) == contents(readers[1])
