@@ -1,23 +1,44 @@
-"""The embedded backend: a Whoosh index of character bigrams and jieba words, in process.
+"""The embedded backend: a Whoosh index of jieba words, and bigram postings beside it, in process.
 
-Matching is exact: the bigram field narrows the candidates for a string, and every candidate
-is verified against the normalised clause text held by the version (`analysis.contains`), so
-counts are true substring counts. A one-character string is scanned in memory instead.
-Ranking is indexer/rank.py (BM25F read from Whoosh postings only at the matches); facets and
-filters are counted in memory by indexer/facets.py.
+Matching is exact: the bigram postings (indexer/backends/bigram_postings.py) narrow the
+candidates for a string to the clauses holding all of its character bigrams, and every
+candidate is verified against the normalised clause text held by the version
+(`analysis.contains`), so counts are true substring counts. A one-character string is scanned
+in memory instead. Ranking is indexer/rank.py (BM25F read from Whoosh postings only at the
+matches; the bigrams' BM25F from their postings, with Whoosh's formulas and statistics, so
+the scores are the ones a Whoosh bigram field gave, to the bit); facets and filters are
+counted in memory by indexer/facets.py.
 
-Build side: `write` indexes every clause in docnum order. Whoosh indexes in pure Python, one
-posting at a time, so the clauses are cut into consecutive parts at content-defined document
-boundaries (`document_parts`), written as segments by parallel processes and listed in part
-order, so docnums still follow clause order. A part whose content key (its clauses' texts
-and the parser version) equals one of the previous version's segments is not written: that
-segment's file is hard-linked into the new version and listed in its place
-(`segments.json` records each listed segment's key). Reused or written, a segment holds the
-same postings, and BM25 statistics are summed over segments, so an incremental build gives
-the index a full build gives. The segment listing uses Whoosh's private writer API
-(`_close_segment`, `_commit_toc`, `_finalize_segment`, `_segments`), which is why
-requirements.txt pins Whoosh exactly; the docnum check after writing guards it (each
-segment stores its clauses' ordinals from 0).
+Why the bigrams are not a Whoosh field (issue 12): Whoosh indexes in pure Python, one
+posting at a time, and the bigrams were 55% of ~17 M postings at ×100, kept only to find
+candidates. Written as arrays per segment they cost a dict pass; read by bisection in mapped
+files they skip Whoosh's per-segment posting readers. Measured at ×100 in one session on the
+shared 2-core VM (load average 5–11 from other agents; CPU seconds of all processes): the
+Whoosh write went from 163 to 79 CPU s (507 → 165 s wall), the full build from 354 to 266 CPU s,
+the add-one rebuild's index part from 5.3 to 2.2 CPU s, and the query mix's first round from
+2.2 to 1.5 CPU s, with every answer and score identical.
+
+Build side: `write` indexes every clause in docnum order. The clauses are cut into
+consecutive parts at content-defined document boundaries (`document_parts`), written as
+segments by parallel processes and listed in part order, so docnums still follow clause
+order; each writer also writes its part's bigram postings as `<segment id>.bigrams` beside
+the segment (docnums from 0; the reader adds the segment's first docnum). A part whose
+content key (its clauses' texts and the parser version) equals one of the previous version's
+segments is not written: that segment's files, its bigram postings with them, are hard-linked
+into the new version and listed in its place (`segments.json` records each listed segment's
+key). Reused or written, a segment holds the same postings, and BM25 statistics are summed
+over segments, so an incremental build gives the index a full build gives. The segment
+listing uses Whoosh's private writer API (`_close_segment`, `_commit_toc`,
+`_finalize_segment`, `_flush_segment`, `_segments`), which is why requirements.txt pins
+Whoosh exactly; the docnum check after writing guards it (each segment stores its clauses'
+ordinals from 0, and its bigram postings count its clauses). A version from before the
+bigram postings (store FORMAT 2) counts as missing, so it is rebuilt in full, never half read.
+
+What a part's write costs now (cProfile, 2,028 clauses of ×100): Whoosh's add_postings at
+the segment's end ~40% (of which the field length it read back per posting, 17%: now read
+once per clause and field, `_SegmentWriter`, −15–25% of a part's Whoosh CPU with jieba warm),
+jieba segmentation ~17%, Whoosh's per-posting pool and format code ~25%, the bigram postings
+file ~6%. The rest of the full build (parse, folding, analytics) is now larger than this phase.
 """
 from __future__ import annotations
 
