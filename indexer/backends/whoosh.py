@@ -36,7 +36,8 @@ bigram postings (store FORMAT 2) counts as missing, so it is rebuilt in full, ne
 
 What a part's write costs now (cProfile, 2,028 clauses of ×100): Whoosh's add_postings at
 the segment's end ~40% (of which the field length it read back per posting, 17%: now read
-once per clause and field, `_SegmentWriter`, −15–25% of a part's Whoosh CPU with jieba warm),
+once per clause and field, `_SegmentWriter`: −15–25% of a part's CPU written alone with
+jieba warm, not visible in a loaded full build: 81 CPU s against 79),
 jieba segmentation ~17%, Whoosh's per-posting pool and format code ~25%, the bigram postings
 file ~6%. The rest of the full build (parse, folding, analytics) is now larger than this phase.
 """
