@@ -39,7 +39,9 @@ from indexer.links.model import (CitationGraph, CitedBy, Reference, Relation, St
                                  UnresolvedTitle, Validity)
 from indexer.records import Attachment, Clause, Document, Hit
 
-FORMAT = 2     # bump when the version layout changes: older versions then count as missing
+# Bump when the version layout changes: older versions then count as missing. 3: Whoosh
+# segments without a bigrams field, each with its .bigrams postings file (issue 12).
+FORMAT = 3
 MANIFEST = "manifest.json"
 DOCUMENTS = "documents.json"
 NORMALIZED = "normalized.json"

@@ -1,23 +1,45 @@
-"""The embedded backend: a Whoosh index of character bigrams and jieba words, in process.
+"""The embedded backend: a Whoosh index of jieba words, and bigram postings beside it, in process.
 
-Matching is exact: the bigram field narrows the candidates for a string, and every candidate
-is verified against the normalised clause text held by the version (`analysis.contains`), so
-counts are true substring counts. A one-character string is scanned in memory instead.
-Ranking is indexer/rank.py (BM25F read from Whoosh postings only at the matches); facets and
-filters are counted in memory by indexer/facets.py.
+Matching is exact: the bigram postings (indexer/backends/bigram_postings.py) narrow the
+candidates for a string to the clauses holding all of its character bigrams, and every
+candidate is verified against the normalised clause text held by the version
+(`analysis.contains`), so counts are true substring counts. A one-character string is scanned
+in memory instead. Ranking is indexer/rank.py (BM25F read from Whoosh postings only at the
+matches; the bigrams' BM25F from their postings, with Whoosh's formulas and statistics, so
+the scores are the ones a Whoosh bigram field gave, to the bit); facets and filters are
+counted in memory by indexer/facets.py.
 
-Build side: `write` indexes every clause in docnum order. Whoosh indexes in pure Python, one
-posting at a time, so the clauses are cut into consecutive parts at content-defined document
-boundaries (`document_parts`), written as segments by parallel processes and listed in part
-order, so docnums still follow clause order. A part whose content key (its clauses' texts
-and the parser version) equals one of the previous version's segments is not written: that
-segment's file is hard-linked into the new version and listed in its place
-(`segments.json` records each listed segment's key). Reused or written, a segment holds the
-same postings, and BM25 statistics are summed over segments, so an incremental build gives
-the index a full build gives. The segment listing uses Whoosh's private writer API
-(`_close_segment`, `_commit_toc`, `_finalize_segment`, `_segments`), which is why
-requirements.txt pins Whoosh exactly; the docnum check after writing guards it (each
-segment stores its clauses' ordinals from 0).
+Why the bigrams are not a Whoosh field (issue 12): Whoosh indexes in pure Python, one
+posting at a time, and the bigrams were 55% of ~17 M postings at ×100, kept only to find
+candidates. Written as arrays per segment they cost a dict pass; read by bisection in mapped
+files they skip Whoosh's per-segment posting readers. Measured at ×100 in one session on the
+shared 2-core VM (load average 5–11 from other agents; CPU seconds of all processes): the
+Whoosh write went from 163 to 79 CPU s (507 → 165 s wall), the full build from 354 to 266 CPU s,
+the add-one rebuild's index part from 5.3 to 2.2 CPU s, and the query mix's first round from
+2.2 to 1.5 CPU s, with every answer and score identical.
+
+Build side: `write` indexes every clause in docnum order. The clauses are cut into
+consecutive parts at content-defined document boundaries (`document_parts`), written as
+segments by parallel processes and listed in part order, so docnums still follow clause
+order; each writer also writes its part's bigram postings as `<segment id>.bigrams` beside
+the segment (docnums from 0; the reader adds the segment's first docnum). A part whose
+content key (its clauses' texts and the parser version) equals one of the previous version's
+segments is not written: that segment's files, its bigram postings with them, are hard-linked
+into the new version and listed in its place (`segments.json` records each listed segment's
+key). Reused or written, a segment holds the same postings, and BM25 statistics are summed
+over segments, so an incremental build gives the index a full build gives. The segment
+listing uses Whoosh's private writer API (`_close_segment`, `_commit_toc`,
+`_finalize_segment`, `_flush_segment`, `_segments`), which is why requirements.txt pins
+Whoosh exactly; the docnum check after writing guards it (each segment stores its clauses'
+ordinals from 0, and its bigram postings count its clauses). A version from before the
+bigram postings (store FORMAT 2) counts as missing, so it is rebuilt in full, never half read.
+
+What a part's write costs now (cProfile, 2,028 clauses of ×100): Whoosh's add_postings at
+the segment's end ~40% (of which the field length it read back per posting, 17%: now read
+once per clause and field, `_SegmentWriter`: −15–25% of a part's CPU written alone with
+jieba warm, not visible in a loaded full build: 81 CPU s against 79),
+jieba segmentation ~17%, Whoosh's per-posting pool and format code ~25%, the bigram postings
+file ~6%. The rest of the full build (parse, folding, analytics) is now larger than this phase.
 """
 from __future__ import annotations
 
@@ -35,11 +57,12 @@ from tqdm import tqdm
 from whoosh import index as whoosh_index
 from whoosh.fields import STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
-from whoosh.query import And, Or, Term
+from whoosh.query import Or, Term
 from whoosh.writing import SegmentWriter
 
 from indexer import analysis, facets, rank
 from indexer.parallel import parallel_map
+from indexer.backends import bigram_postings
 from indexer.backends.base import FilterSpec, MatchSpec, Ranked
 
 FOLDER = "whoosh"
@@ -53,12 +76,11 @@ class WhooshLayoutError(Exception):
 
 
 def schema() -> Schema:
-    """Clause fields. bigrams (own text) find candidates for any substring; the word fields
-    rank (BM25F, boosts given at query time): words of the own text, of the own label+heading,
-    and of the context (document title and ancestor headings)."""
+    """Clause fields: the word fields rank (BM25F, boosts given at query time): words of the
+    own text, of the own label+heading, and of the context (document title and ancestor
+    headings). The bigrams of the own text are not a field: see BIGRAMS."""
     return Schema(
         ordinal=STORED,
-        bigrams=TEXT(analyzer=analysis.BigramTokenizer(), phrase=False),
         words=TEXT(analyzer=analysis.WordTokenizer(), phrase=False),
         heading=TEXT(analyzer=analysis.WordTokenizer(), phrase=False),
         context=TEXT(analyzer=analysis.WordTokenizer(), phrase=False),
@@ -86,6 +108,11 @@ WRITER_LIMIT_MB = 512
 # Below this many clauses to write, one writer in this process beats starting others.
 PARALLEL_MIN_CLAUSES = 4000
 SEGMENTS_FILE = "segments.json"     # per listed segment: its content key and Whoosh segment id
+# A segment's bigram postings (indexer/backends/bigram_postings.py): the file beside its own,
+# named <segment id>.bigrams, so Whoosh counts it as one of the segment's files.
+BIGRAMS = ".bigrams"
+# The name of the bigram "field" in ranking (rank.full_scores asks for it as for a Whoosh field).
+BIGRAM_FIELD = "bigrams"
 
 
 def write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
@@ -163,9 +190,9 @@ def _previous_segments(previous: Path | None) -> dict[str, object]:
 
 
 def _link_segment(segment, source: Path, target: Path):
-    """The previous version's segment, hard-linked into this version's folder (a published
-    version's files are never written again), else copied."""
-    for name in segment.list_files(FileStorage(str(source))):
+    """The previous version's segment with its bigram postings, hard-linked into this
+    version's folder (a published version's files are never written again), else copied."""
+    for name in {*segment.list_files(FileStorage(str(source))), _bigram_file(segment)}:
         try:
             os.link(source / name, target / name)
         except OSError:
@@ -182,12 +209,23 @@ def _list_segments(ix, segments: list) -> None:
 
 def _check_layout(ix, parts: list[tuple[int, int]], count: int) -> None:
     """Each segment sits at its part's docnums: its stored ordinals run 0… from the part's
-    first docnum."""
+    first docnum, and its bigram postings number its clauses."""
     with ix.searcher() as searcher:
         if searcher.doc_count() != count or any(
                 searcher.stored_fields(n)["ordinal"] != n - start
                 for start, end in parts for n in (start, end - 1)):
             raise WhooshLayoutError("索引文档编号与条款顺序不一致 / Whoosh docnums do not follow clause order")
+    _bigram_postings(ix, count).close()
+
+
+def _bigram_postings(ix, count: int) -> bigram_postings.BigramPostings:
+    """The bigram postings of the index's segments, in docnum order, checked against them."""
+    segments = ix._segments()
+    postings = bigram_postings.BigramPostings([Path(ix.storage.folder) / _bigram_file(s) for s in segments])
+    if [p.docs for p in postings.parts] != [s.doc_count_all() for s in segments] or postings.docs != count:
+        postings.close()
+        raise WhooshLayoutError("二元组索引与分段不一致 / bigram postings do not match the segments")
+    return postings
 
 
 def _write_json(path: Path, data) -> None:
@@ -205,10 +243,44 @@ def _write_segment(job: tuple[str, list[tuple[str, str, str]], tuple[Path, Path]
     ix = whoosh_index.open_dir(folder)
     # _lk=False: the segments are written side by side; the caller lists them under the lock.
     # Not _finish(): the writers share one temp folder, which the caller's writer removes.
-    writer = SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
+    writer = _SegmentWriter(ix, _lk=False, limitmb=WRITER_LIMIT_MB)
     for ordinal, (text, heading, context) in enumerate(clauses):
-        writer.add_document(ordinal=ordinal, bigrams=text, words=text, heading=heading, context=context)
-    return writer._finalize_segment()
+        writer.add_document(ordinal=ordinal, words=text, heading=heading, context=context)
+    segment = writer._finalize_segment()
+    bigram_postings.write(Path(folder) / _bigram_file(segment), (text for text, _, _ in clauses))
+    return segment
+
+
+class _SegmentWriter(SegmentWriter):
+    """Whoosh's segment writer, with field lengths read once per clause and field when the
+    postings are written: Whoosh asks its per-document reader for the length at every
+    posting (for block statistics), a column read in Python that was 17% of a part's write
+    time. Same lengths, same segment files."""
+
+    def _flush_segment(self):       # SegmentWriter._flush_segment with the lengths cached
+        self.perdocwriter.close()
+        lengths = self.per_document_reader() if self.codec.length_stats else None
+        self.fieldwriter.add_postings(self.schema, lengths and _CachedLengths(lengths),
+                                      self.pool.iter_postings())
+        self.fieldwriter.close()
+        if lengths:
+            lengths.close()
+
+
+class _CachedLengths:
+    def __init__(self, reader):
+        self.reader = reader
+        self.known: dict[tuple[int, str], int | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int | None:
+        key = (docnum, fieldname)
+        if key not in self.known:
+            self.known[key] = self.reader.doc_field_length(docnum, fieldname, default)
+        return self.known[key]
+
+
+def _bigram_file(segment) -> str:
+    return segment.segment_id() + BIGRAMS
 
 
 # --- search -----------------------------------------------------------------------------------
@@ -222,7 +294,9 @@ class WhooshBackend:
 
     def __init__(self, version):
         self.v = version
-        self.searcher = whoosh_index.open_dir(str(Path(version.path) / FOLDER)).searcher()
+        ix = whoosh_index.open_dir(str(Path(version.path) / FOLDER))
+        self.bigrams = _bigram_postings(ix, len(version.texts))
+        self.searcher = ix.searcher()
         self.mean_length = sum(map(len, version.texts)) / max(len(version.texts), 1)
         # Siblings share a context; matching each distinct context once keeps questions cheap.
         index: dict[str, int] = {}
@@ -239,6 +313,7 @@ class WhooshBackend:
 
     def close(self) -> None:
         self.searcher.close()
+        self.bigrams.close()
 
     # --- matching ---------------------------------------------------------------------------
 
@@ -251,8 +326,7 @@ class WhooshBackend:
                 return found
             pairs = rank.bigrams_of(term)
             if pairs:
-                every_pair = And([Term("bigrams", pair) for pair in pairs])
-                candidates = list(self.searcher.docs_for_query(every_pair))
+                candidates = self.bigrams.candidates(pairs)
             else:
                 # One character: scanning the texts in memory beats expanding a bigram prefix.
                 candidates = range(len(self.v.texts))
@@ -348,6 +422,8 @@ class WhooshBackend:
     def _term_scores(self, fieldname: str, text: str, ordered: list[int]) -> dict[int, float]:
         """BM25F score of one token at each of the (sorted) docnums that hold it; the postings
         are read only there (skip_to), so the cost follows the matches, not the posting list."""
+        if fieldname == BIGRAM_FIELD:
+            return self._bigram_scores(text, ordered)
         found: dict[int, float] = {}
         with self.lock:
             if (fieldname, text) not in self.searcher.reader():
@@ -361,6 +437,10 @@ class WhooshBackend:
                 if postings.id() == docnum:
                     found[docnum] = postings.score()
         return found
+
+    def _bigram_scores(self, pair: str, ordered: list[int]) -> dict[int, float]:
+        weighting = self.searcher.weighting
+        return self.bigrams.bm25_scores(pair, ordered, self.v.texts, weighting.B, weighting.K1)
 
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
         """"More like this": the clause's key words as a weighted OR, other documents first."""
