@@ -39,7 +39,7 @@ clauses paired each member only with the next 64 of its bucket; that made the re
 bucket membership, so an incremental build could not reproduce it, and it was dropped. At ×100
 (2,000 documents, 63,721 clauses long enough) the capped rule found 694,723 pairs and this one
 finds 699,791: every one of the 694,723 with the same similarity, and 5,068 more (0.7 %) that
-the cap had skipped.).)
+the cap had skipped.)
 
 Incremental (`compute(…, previous=…)`): the version keeps, besides echoes.json, a compact state
 (`state_to_json`): the rule's fingerprint (this module's source and the parameters), every
