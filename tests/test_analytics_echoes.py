@@ -192,3 +192,12 @@ def test_pairs_are_those_an_exact_check_of_every_shared_band_key_finds():
                 expected.add(frozenset([(x.doc_id, x.clause_id), (y.doc_id, y.clause_id)]))
     found = {frozenset([(p.doc_a, p.clause_a), (p.doc_b, p.clause_b)]) for p in find_echoes(inputs)}
     assert len(expected) > 40 and found == expected
+
+
+def test_a_long_clause_without_cjk_characters_has_no_band_key_and_no_echo():
+    latin = "The World Academy of Sciences TWAS fellowships 2017 for young scientists"
+    inputs = [EchoInput(doc_id=f"d{k}", clause_id="1", text=normalize(latin)) for k in range(3)]
+    assert sketch(inputs[0].text).keys == ()
+    assert find_echoes(inputs) == []
+    rows, state = compute(table_of(inputs))
+    assert compute(table_of(inputs), previous=state)[0] == rows == []

@@ -277,8 +277,9 @@ def _checked(clauses: EchoClauses, threshold: float, changed: list[bool],
     buckets = _buckets(sketches, wanted)
     start, end = _spans(clauses.doc_ids)
     # Clauses sharing keys one after the other, so the shingle sets of their partners are
-    # still in the cache: its group is the first clause of its first bucket.
-    todo.sort(key=lambda i: (min(_first(buckets[key]) for key in sketches[i].keys), i))
+    # still in the cache: its group is the first clause of its first bucket (a clause
+    # without CJK characters has no band key, and no partner).
+    todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys), default=i), i))
     sets = _SetCache(sketches)
     found: list[tuple[int, int, float]] = []
     for a in todo:
