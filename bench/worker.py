@@ -43,7 +43,8 @@ def build(args) -> dict:
         parsed = time.perf_counter()
         with index.build_lock(index_dir):
             report = index.publish(corpus, corpus_dir, index_dir, normalized=parsed_corpus.normalized(),
-                                   inputs=parsed_corpus.manifest_inputs())
+                                   inputs=parsed_corpus.manifest_inputs(),
+                                   analytics=parsed_corpus.analytics)
         built = time.perf_counter()
     if args.corpus_pickle:      # bench.scale reads the published store instead
         with open(args.corpus_pickle, "wb") as f:

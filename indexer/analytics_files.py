@@ -4,11 +4,21 @@ Two results cost too much to compute per request at the benchmark's ×100 scale,
 writes them beside the documents (indexer/index.py `publish` calls `write`):
 
 - `word_stats.json` (store.WORD_STATS): every clause's jieba word set (co-occurrence,
-  indexer/analytics/cooccur.py), segmented in parallel with the version's dictionary and the
-  corpus' stop words (config/stopwords.txt, copied into the version like the other config
-  files, so a version always scores with the list it was built with);
+  indexer/analytics/cooccur.py) with the corpus' stop words taken out (config/stopwords.txt,
+  copied into the version like the other config files, so a version always scores with the
+  list it was built with);
 - `echoes.json` (store.ECHOES): every pair of near-identical clauses in different documents
-  (indexer/analytics/echoes.py), from the normalised texts the index already computed.
+  (indexer/analytics/echoes.py), and `echo_state.json` (store.ECHO_STATE), what the next build
+  needs to check only the pairs that involve a new or changed clause.
+
+Where the work happens, and why: what one clause contributes — its words before stop words
+(`cooccur.segment`) and its echo sketch (`echoes.sketch`: skeleton digest, band keys, shingle
+codes) — depends on that clause alone, so the parse workers compute it per file
+(`document_inputs`, called by indexer/pipeline.py) and the parse cache keeps it with the file's
+documents. A rebuild therefore segments and sketches only new or changed files; `write` then
+assembles the word sets (numbering the words, taking out the stop words) and the echoes
+(incrementally from the `previous` version's state when there is one) without segmenting or
+sketching again. Both give exactly what a full build gives (tests/test_incremental.py).
 
 An opened version (indexer/version.py) reads them once, on first use. A version published
 without them (an older build) computes them then instead: slower the first time, never wrong.
@@ -18,33 +28,93 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import aliases, store
 from indexer.analytics import cooccur, echoes
+from indexer.clausetext import DocumentTexts
 from indexer.parallel import parallel_map
 from indexer.records import Document
 
 STOPWORDS = "stopwords.txt"
 
 
-def write(version: Path, corpus_dir: Path, documents: Sequence[Document],
-          texts: Sequence[str]) -> None:
+@dataclass
+class DocumentInputs:
+    """What each clause of one document contributes to the analytics, in clause order."""
+    words: list[str]                        # cooccur.segment of its normalised text
+    sketches: list[echoes.Sketch | None]    # echoes.sketch (None: too short to echo)
+
+
+def document_inputs(document: Document, texts: DocumentTexts | Sequence[str]) -> DocumentInputs:
+    """A document's DocumentInputs from its clauses' normalised texts (label, heading and text:
+    `DocumentTexts.texts`, or that list itself). Needs jieba's dictionary loaded."""
+    normalised = texts.texts if isinstance(texts, DocumentTexts) else texts
+    return DocumentInputs(
+        words=[cooccur.segment(t) for t in normalised],
+        sketches=[echoes.sketch(echoes.without_label(t, c.label))
+                  for c, t in zip(document.clauses, normalised, strict=True)])
+
+
+def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts: Sequence[str],
+          inputs: Sequence[DocumentInputs] | None = None, previous: Path | None = None) -> None:
     """Copy the stop words into the version's config, then write the word sets and the echoes.
-    `texts` are the normalised clause texts in docnum order (index.normalized_clauses)."""
+    `texts` are the normalised clause texts in docnum order (index.normalized_clauses);
+    `inputs` each document's DocumentInputs (computed here, in parallel, when not given);
+    `previous` the previous version, whose echoes are reused where nothing changed."""
     source = aliases.config_file(corpus_dir, STOPWORDS)
     if source.exists():
         shutil.copyfile(source, Path(version) / store.CONFIG / STOPWORDS)
-    store.write_json(Path(version) / store.WORD_STATS, word_stats(version, documents).to_json())
-    pairs = echoes.find_echoes(echoes.echo_inputs(documents, texts))
-    store.write_json(Path(version) / store.ECHOES, echoes.echoes_to_json(pairs))
+    if inputs is None:
+        inputs = compute_inputs(documents, texts)
+    stats = cooccur.WordStats.assemble(
+        (((d.id, c.id), words) for d, found in zip(documents, inputs, strict=True)
+         for c, words in zip(d.clauses, found.words, strict=True)),
+        cooccur.load_stopwords(version))
+    store.write_json(Path(version) / store.WORD_STATS, stats.to_json())
+    del stats
+    table = echoes.EchoClauses()
+    for d, found in zip(documents, inputs):
+        for c, sketch in zip(d.clauses, found.sketches, strict=True):
+            table.add(d.id, c.id, d.date, sketch)
+    rows, state = echoes.compute(table, previous=read_echo_state(previous) if previous else None)
+    store.write_json(Path(version) / store.ECHOES, rows)
+    del rows
+    store.write_json(Path(version) / store.ECHO_STATE, state)
 
 
-def word_stats(version: Path, documents: Sequence[Document]) -> cooccur.WordStats:
-    """Segment every clause, in as many processes as there are cores (jieba is loaded already)."""
-    chunks = -(-len(documents) // cooccur.BUILD_CHUNK)
-    with parallel_map(max(1, min(chunks, os.cpu_count() or 1))) as map_each:
-        return cooccur.WordStats.build(documents, cooccur.load_stopwords(version), map_each)
+def compute_inputs(documents: Sequence[Document], texts: Sequence[str]) -> list[DocumentInputs]:
+    """Every document's DocumentInputs, in as many processes as there are cores (for a caller
+    that did not get them from the parse; jieba is loaded already)."""
+    jobs, start = [], 0
+    for i in range(0, len(documents), cooccur.BUILD_CHUNK):
+        chunk = documents[i:i + cooccur.BUILD_CHUNK]
+        end = start + sum(len(d.clauses) for d in chunk)
+        jobs.append((chunk, texts[start:end]))
+        start = end
+    if start != len(texts):
+        raise ValueError(f"{len(texts)} texts for {start} clauses")
+    cooccur.clear_segment_cache()       # words cached under an earlier dictionary
+    with parallel_map(max(1, min(len(jobs), os.cpu_count() or 1))) as map_each:
+        return [found for chunk in map_each(_chunk_inputs, jobs) for found in chunk]
+
+
+def _chunk_inputs(job: tuple[Sequence[Document], Sequence[str]]) -> list[DocumentInputs]:
+    documents, texts = job
+    found, start = [], 0
+    for d in documents:
+        found.append(document_inputs(d, texts[start:start + len(d.clauses)]))
+        start += len(d.clauses)
+    return found
+
+
+def read_echo_state(version: Path) -> dict | None:
+    """The echo state a version was published with, or None (none, or unreadable)."""
+    try:
+        return echoes.state_from_json(store.read_json(Path(version) / store.ECHO_STATE))
+    except (OSError, ValueError):
+        return None
 
 
 def read_word_stats(version: Path, documents: Sequence[Document]) -> cooccur.WordStats:

@@ -4,12 +4,14 @@ parsed again.
 Rules, and why:
 
 - An entry is the pipeline's whole per-file output (documents before ids, warnings, the
-  clauses' normalised texts, the dedupe fingerprints), pickled. It is keyed by the file's
+  clauses' normalised texts, the dedupe fingerprints, and per clause its analytics inputs:
+  its words before stop words and its echo sketch, indexer/analytics_files.py), pickled. It is keyed by the file's
   corpus path and bytes (`file_key`): the path because a document records its source file,
   the bytes because they are all a parser reads.
 - Entries live under index_dir/cache/parse/<PARSER_VERSION>/. PARSER_VERSION (`parser_version`)
   hashes the code of the indexer package and the config files parsing depends on
-  (aliases.toml, themes.toml, userdict.txt; any other file of the config folder) and the
+  (aliases.toml, themes.toml, userdict.txt; any other file of the config folder, stopwords.txt
+  included: the build takes the stop words out of the cached words) and the
   versions of the libraries whose output it keeps: change any of them and every entry is invalid,
   because a changed parser may read the same bytes differently. Hashing all of the package's
   code rather than a hand-kept version number errs on the safe side: an edit to a search
@@ -42,7 +44,8 @@ LIBRARIES = ("jieba", "OpenCC", "pypinyin", "beautifulsoup4", "Markdown", "chars
              "PyYAML", "pdfplumber", "pdfminer.six", "python-docx", "Whoosh")
 FOLDER = "cache"
 # Bump when the shape of a cache entry changes (pipeline.FileResult).
-ENTRY_FORMAT = 1
+# 2: per document the clauses' analytics inputs (analytics_files.DocumentInputs).
+ENTRY_FORMAT = 2
 COMPARISONS = "dedupe-comparisons"     # one more entry: the pairs duplicate folding compared
 
 

@@ -27,6 +27,10 @@ A build costs what changed since the previous one (`--full` reuses nothing):
   corpus as always, so they are what a full build gives; and Whoosh segments whose clauses are
   unchanged are hard-linked from the previous version (indexer/backends/whoosh.py). The
   version's JSON files are written whole every time: they are the cheap part.
+- The analytics (word sets, echoes: indexer/analytics_files.py) are assembled from per-clause
+  inputs the parse cache keeps, so only new or changed files are segmented and sketched; echo
+  pairs between two unchanged clauses come from the previous version's echo_state.json, and
+  only pairs involving a new or changed clause are checked. Both equal a full build's.
 - Hard links are safe because no file of a published version is ever written again; reuse only
   reads the previous version, so a killed incremental build leaves it as it was.
 - The Sphinx backend (CESOU_BACKEND) gets only the change too: added and changed documents'
@@ -109,7 +113,7 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
                                            scanned=scanned, reuse=not full)
         return publish(parsed.corpus, corpus_dir, index_dir, show_progress, started,
                        normalized=parsed.normalized(), inputs=inputs,
-                       previous=None if full else previous)
+                       previous=None if full else previous, analytics=parsed.analytics)
 
 
 def _manifest(version: Path) -> dict:
@@ -121,11 +125,13 @@ def _manifest(version: Path) -> dict:
 
 def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bool = False,
             started: float | None = None, normalized: dict[str, list[str]] | None = None,
-            inputs: dict | None = None, previous: Path | None = None) -> BuildReport:
+            inputs: dict | None = None, previous: Path | None = None,
+            analytics: list[analytics_files.DocumentInputs] | None = None) -> BuildReport:
     """Write `corpus` as a new version and make it current. The caller holds build_lock.
     `normalized` is normalized_clauses(corpus.documents) when the caller has it already;
     `inputs` (what the corpus was built from) lets the next build skip an unchanged corpus;
-    index segments of the `previous` version whose content is unchanged are reused."""
+    index segments and echo pairs of the `previous` version whose content is unchanged are
+    reused; `analytics` are the documents' analytics inputs when the parse computed them."""
     started = time.monotonic() if started is None else started
     corpus, graph, link_warnings = link(corpus, corpus_dir, date.today())
     version = _new_version(index_dir)
@@ -143,7 +149,8 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         reused = _write_backend(version, corpus, normalized, show_progress, previous,
                                 (inputs or {}).get("parser_version", ""))
         store.write_citations(version, graph)
-        analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"])
+        analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"],
+                              inputs=analytics, previous=previous)
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),

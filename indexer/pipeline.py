@@ -3,9 +3,11 @@
 One bad file never stops the corpus: whatever goes wrong while reading it becomes a
 BuildWarning naming the file, and every other file still builds.
 
-Two phases, and why: load → tag (plus the clauses' normalised texts) looks at one file only,
-so it runs per file, in parallel, and its result (`FileResult`) can be kept in the parse
-cache (indexer/cache.py) and reused while the file's bytes and the parser are unchanged;
+Two phases, and why: load → tag (plus the clauses' normalised texts, and what each clause
+contributes to the build's analytics: its words and its echo sketch, indexer/analytics_files.py
+`document_inputs`) looks at one file only, so it runs per file, in parallel, and its result
+(`FileResult`) can be kept in the parse cache (indexer/cache.py) and reused while the file's
+bytes and the parser are unchanged;
 ids and duplicate folding look at the whole corpus, so they run once, in this process, on
 every build. A file is read one at a time (hashing, then parsing in a worker), so memory
 holds the parsed documents, never every file's raw text at once.
@@ -17,7 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer import analytics_files
 from indexer import cache as parse_cache
+from indexer.analytics import cooccur
 from indexer.aliases import AliasTable, load_aliases
 from indexer.clausetext import DocumentTexts, concatenated, document_texts
 from indexer.clean import clean
@@ -36,11 +40,13 @@ from indexer.tag import Taxonomy, load_taxonomy, tag_documents
 @dataclass
 class FileResult:
     """One file's share of the pipeline, before ids: its documents (None when it could not
-    be read), its warnings, and per document the clauses' normalised texts."""
+    be read), its warnings, and per document the clauses' normalised texts, its dedupe
+    fingerprint and its clauses' analytics inputs."""
     documents: list[Document] | None
     warnings: list[BuildWarning]
     texts: list[DocumentTexts] = field(default_factory=list)
     prints: list[Fingerprint] = field(default_factory=list)
+    analytics: list[analytics_files.DocumentInputs] = field(default_factory=list)
 
 
 @dataclass
@@ -53,9 +59,11 @@ class CorpusFile:
 
 @dataclass
 class ParsedCorpus:
-    """The corpus, its documents' normalised texts (same order), and what it was built from."""
+    """The corpus, its documents' normalised texts and analytics inputs (same order), and what
+    it was built from."""
     corpus: Corpus
     texts: list[DocumentTexts]
+    analytics: list[analytics_files.DocumentInputs]
     inputs: dict[str, str]      # corpus file name → cache key
     parser_version: str
     reused: int = 0             # files taken from the parse cache
@@ -100,10 +108,12 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     report = progress or (lambda message: None)
     version, files = scanned or scan(corpus_dir)
     store = parse_cache.ParseCache(cache_dir, version) if cache_dir else None
+    cooccur.clear_segment_cache()       # words segmented under an earlier dictionary
     results, reused = _file_results(corpus_dir, files, store, reuse, report)
     warnings = [w for r in results for w in r.warnings]
-    pairs = [(d, t) for r in results if r.documents for d, t in zip(r.documents, r.texts)]
-    documents = [d for d, _ in pairs]
+    pairs = [(d, t, a) for r in results if r.documents
+             for d, t, a in zip(r.documents, r.texts, r.analytics, strict=True)]
+    documents = [d for d, _, _ in pairs]
     assign_document_ids(documents)
     compared = Comparisons(store.read_comparisons() if store and reuse else None)
     kept, duplicates = fold_duplicates(documents, [p for r in results for p in r.prints], compared)
@@ -115,8 +125,9 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
         store.write_comparisons(compared.remembered())
         store.prune({f.key for f in files})
     return ParsedCorpus(
-        corpus=Corpus(documents=[d for d, _ in pairs], aliases=duplicates, warnings=warnings),
-        texts=[t for _, t in pairs], inputs={f.name: f.key for f in files},
+        corpus=Corpus(documents=[d for d, _, _ in pairs], aliases=duplicates, warnings=warnings),
+        texts=[t for _, t, _ in pairs], analytics=[a for _, _, a in pairs],
+        inputs={f.name: f.key for f in files},
         parser_version=version, reused=reused)
 
 
@@ -168,9 +179,11 @@ def _read_one(job: tuple[CorpusFile, AliasTable, Taxonomy, parse_cache.ParseCach
             result.documents = read_source(source, aliases, taxonomy, warnings)
             result.texts = [document_texts(d) for d in result.documents]
             result.prints = [fingerprint(d) for d in result.documents]
+            result.analytics = [analytics_files.document_inputs(d, t)
+                                for d, t in zip(result.documents, result.texts)]
         except Exception as error:  # one unreadable file must not stop the others
             warnings.append(BuildWarning(source=source.name, message=f"could not be parsed: {_describe(error)}"))
-            result.documents, result.texts, result.prints = None, [], []
+            result.documents, result.texts, result.prints, result.analytics = None, [], [], []
     if store is not None:
         store.put(file.key, result)
     return result

@@ -11,8 +11,9 @@ Layout of the index folder:
                                      normalized.json (per clause: text, heading, context),
                                      config/ (the alias table, jieba user dictionary and
                                      stop words the version was built with, so queries are
-                                     analysed like the index), word_stats.json and
-                                     echoes.json (analytics, indexer/analytics_files.py),
+                                     analysed like the index), word_stats.json,
+                                     echoes.json and echo_state.json (analytics,
+                                     indexer/analytics_files.py),
                                      the backend's own files (whoosh/),
                                      manifest.json (written last: marks it complete)
     index_dir/jieba/                 jieba's prefix-dictionary cache
@@ -52,6 +53,7 @@ CONFIG = "config"
 # computes them on first use instead, so they are not part of FORMAT.
 WORD_STATS = "word_stats.json"
 ECHOES = "echoes.json"
+ECHO_STATE = "echo_state.json"      # what the next build reuses of the echoes (echoes.compute)
 
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.

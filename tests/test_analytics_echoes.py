@@ -3,15 +3,19 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import random
+from dataclasses import replace
 from itertools import combinations
 
 from analytics_support import clause, document
 from indexer.analysis import normalize
 from indexer.clausetext import clause_text as displayed_text
-from indexer.analytics.echoes import (COLUMNS, EchoInput, diff_html, echo_inputs,
-                                      echoes_by_clause, echoes_csv, echoes_from_json,
-                                      echoes_to_json, find_echoes, shingles, skeleton)
+from indexer.analytics import echoes
+from indexer.analytics.echoes import (COLUMNS, EchoClauses, EchoInput, band_keys, compute,
+                                      diff_html, echo_inputs, echoes_by_clause, echoes_csv,
+                                      echoes_from_json, echoes_to_json, find_echoes,
+                                      shingle_codes, shingles, sketch, skeleton)
 
 CENTRAL = "各地区各部门要加强基础研究人才队伍建设，完善以创新能力、质量、贡献为导向的科技人才评价体系，2017年底前出台实施细则。"
 LOCAL = "各地区各部門要加強基礎研究人才隊伍建設，完善以創新能力、質量、貢獻為導向的科技人才評價體系，２０１７年底前出台實施細則。"
@@ -97,3 +101,103 @@ def test_sketch_finds_what_an_exact_comparison_finds():
     assert len(exact) > 60
     assert {tuple(sorted(p)) for p in found} <= exact            # no false echoes
     assert len(found) >= 0.9 * len(exact)                        # and few missed
+
+
+# --- the rule is a property of the pair; incremental = full ---------------------------------
+
+def synthetic(rng: random.Random, bases: int = 12, copies: int = 6) -> list[EchoInput]:
+    """`copies` documents of `bases` clauses each; clause f of every document is a reworded
+    copy of the same text (copy k: k characters changed)."""
+    alphabet = "科技教育人才创新研究发展建设改革管理服务体系机制政策资金项目平台基地企业高校院所"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(25, 160)))
+             for _ in range(bases)]
+    return [EchoInput(doc_id=f"d{k}", clause_id=str(f), text=mutate(t, rng, k),
+                      date=f"20{10 + k % 3:02d}-01-01")
+            for k in range(copies) for f, t in enumerate(texts)]
+
+
+def table_of(inputs: list[EchoInput]) -> EchoClauses:
+    table = EchoClauses()
+    for i in sorted(inputs, key=lambda i: i.doc_id):       # a document's clauses together
+        table.add(i.doc_id, i.clause_id, i.date, sketch(i.text))
+    return table
+
+
+def test_incremental_compute_gives_the_full_result():
+    rng = random.Random(12)
+    inputs = synthetic(rng)
+    rows, state = compute(table_of(inputs))
+    assert len(rows) > 50
+    for step in range(6):
+        if step % 3 == 0:                                   # add a document
+            base = rng.choice(inputs)
+            inputs.append(EchoInput(doc_id=f"new{step}", clause_id="1", text=mutate(base.text, rng, 4),
+                                    date="2015-06-01"))
+        elif step % 3 == 1:                                 # change a clause
+            k = rng.randrange(len(inputs))
+            inputs[k] = replace(inputs[k], text=mutate(inputs[k].text, rng, 6))
+        else:                                               # remove a document
+            inputs.pop(rng.randrange(len(inputs)))
+        incremental, state = compute(table_of(inputs), previous=json.loads(json.dumps(state)))
+        assert incremental == compute(table_of(inputs))[0], step
+        assert incremental == [(p.doc_a, p.clause_a, p.doc_b, p.clause_b, p.similarity)
+                               for p in find_echoes(inputs)]
+
+
+def test_incremental_compute_checks_only_pairs_with_a_new_clause(monkeypatch):
+    inputs = synthetic(random.Random(3))
+    _, state = compute(table_of(inputs))
+    checked = []
+    real = echoes._compare
+    monkeypatch.setattr(echoes, "_compare", lambda a, *rest: (checked.append(a), real(a, *rest)))
+    added = replace(inputs[0], doc_id="new")
+    table = table_of(inputs + [added])
+    compute(table, previous=state)
+    assert [table.doc_ids[a] for a in checked] == ["new"]
+    checked.clear()
+    other_rule = {**state, "rule": "another"}             # another rule: nothing reused
+    compute(table, previous=other_rule)
+    assert len(checked) > len(inputs) // 2
+
+
+def test_a_big_bucket_pairs_every_member():
+    """A wording in 100 documents: each of the 4,950 pairs is an echo, whatever the bucket size
+    (the old rule paired each member with only the next 64 of a bucket)."""
+    inputs = [EchoInput(doc_id=f"d{k:03d}", clause_id="1", text=CENTRAL) for k in range(100)]
+    assert len(find_echoes(inputs)) == 100 * 99 // 2
+
+
+def test_shingle_codes_give_the_string_jaccard():
+    rng = random.Random(5)
+    inputs = synthetic(rng, bases=6, copies=4)
+    for x, y in combinations(inputs[:24], 2):
+        a, b = skeleton(x.text), skeleton(y.text)
+        sa, sb = shingles(a), shingles(b)
+        ca, cb = set(shingle_codes(a)), set(shingle_codes(b))
+        assert (len(ca), len(cb), len(ca & cb)) == (len(sa), len(sb), len(sa & sb))
+
+
+def test_pairs_are_those_an_exact_check_of_every_shared_band_key_finds():
+    """The reference: string shingles, every pair sharing a band key compared (the rule as the
+    module docstring states it), on inputs with many shared keys."""
+    inputs = synthetic(random.Random(8), bases=10, copies=8)
+    keys = [set(band_keys(skeleton(i.text))) if len(skeleton(i.text)) >= 30 else set() for i in inputs]
+    expected = set()
+    for a, b in combinations(range(len(inputs)), 2):
+        x, y = inputs[a], inputs[b]
+        if x.doc_id != y.doc_id and keys[a] & keys[b]:
+            sa, sb = shingles(skeleton(x.text)), shingles(skeleton(y.text))
+            similarity = len(sa & sb) / len(sa | sb)
+            if similarity >= 0.7:
+                expected.add(frozenset([(x.doc_id, x.clause_id), (y.doc_id, y.clause_id)]))
+    found = {frozenset([(p.doc_a, p.clause_a), (p.doc_b, p.clause_b)]) for p in find_echoes(inputs)}
+    assert len(expected) > 40 and found == expected
+
+
+def test_a_long_clause_without_cjk_characters_has_no_band_key_and_no_echo():
+    latin = "The World Academy of Sciences TWAS fellowships 2017 for young scientists"
+    inputs = [EchoInput(doc_id=f"d{k}", clause_id="1", text=normalize(latin)) for k in range(3)]
+    assert sketch(inputs[0].text).keys == ()
+    assert find_echoes(inputs) == []
+    rows, state = compute(table_of(inputs))
+    assert compute(table_of(inputs), previous=state)[0] == rows == []

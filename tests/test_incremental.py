@@ -3,7 +3,10 @@
 Every test builds in-process into temporary index folders, with Whoosh's segments made small
 (SEGMENT_MIN/MAX_CLAUSES) so that the seed corpus spans several segments and segment reuse is
 exercised. "Identical" is checked on everything a user sees: the documents store, the
-normalised texts, the aliases, the export, and search answers (hits, scores, totals, facets).
+normalised texts, the aliases, the export, the analytics the build precomputes (word_stats.json,
+echoes.json: issue 15) and search answers (hits, scores, totals, facets). The seed corpus has no
+echoes at the 0.7 threshold, so the echo tests add notices of their own whose articles quote
+clauses of two seed files.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer import index, pipeline, store
+from indexer import analytics_files, index, pipeline, store
+from indexer.analytics import echoes
 from indexer.backends import whoosh
 from indexer.records import SearchRequest
 from reliability_support import SMALL_SEED_FILES, make_corpus, published_version, start_paused_build
@@ -72,6 +76,8 @@ def version_data(index_dir: Path) -> dict:
         "export": [json.dumps(store.export_dict(d), ensure_ascii=False)
                    for d in store.read_documents(version)],
         "manifest": {k: manifest[k] for k in ("documents", "clauses", "duplicates", "warnings", "inputs")},
+        "word_stats": store.read_json(version / store.WORD_STATS),
+        "echoes": store.read_json(version / store.ECHOES),
     }
 
 
@@ -186,3 +192,130 @@ def test_a_killed_incremental_build_leaves_the_served_version_and_next_build_is_
     assert answers(tmp_path / "index") == before
     build(corpus, tmp_path / "index")
     assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+# --- the analytics (issue 15): word sets from the parse cache, echoes from the previous version
+
+QUOTED = ["中国科学院率先行动计划暨全面深化改革纲要-2014.txt",
+          "十三五国家科技创新基地与条件保障能力建设专项规划-2017.txt"]
+NUMERALS = "一 二 三 四 五 六 七 八 九 十 十一 十二 十三 十四 十五 十六 十七 十八 十九 二十".split()
+
+
+@pytest.fixture(scope="module")
+def quotable(tmp_path_factory) -> list[str]:
+    """Long clauses (heading and text) of two seed files, to quote in documents of our own."""
+    folder = make_corpus(tmp_path_factory.mktemp("quoted"), QUOTED)
+    return [" ".join(p for p in (c.heading, c.text) if p)
+            for d in pipeline.build_corpus(folder).documents for c in d.clauses if len(c.text) >= 40]
+
+
+def write_quoting(path: Path, number: str, texts: list[str]) -> Path:
+    """A notice of its own (title, 文号) whose articles quote `texts`: each echoes its source."""
+    articles = [f"第{n}条 {t}" for n, t in zip(NUMERALS, texts)]
+    path.write_text("\n\n".join([f"关于转发有关工作要求的通知（{number}）", number, "各有关单位：",
+                                  *articles]) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def echo_corpus(corpus, quotable) -> Path:
+    write_quoting(corpus / "转发甲.txt", "国科办发〔2022〕7号", quotable[::8][:10])
+    return corpus
+
+
+@pytest.fixture
+def echo_work(monkeypatch) -> dict:
+    """What the analytics step did: the files whose analytics inputs were computed (segmented
+    and sketched) and the clauses whose echo candidates were checked."""
+    seen: dict[str, list] = {"inputs": [], "checked": []}
+    real_inputs, real_compare = analytics_files.document_inputs, echoes._compare
+
+    def inputs(document, texts):
+        seen["inputs"].append(document.source)
+        return real_inputs(document, texts)
+
+    def compare(a, partners, sets, *rest):
+        seen["checked"].append(sets.sketches[a].digest)
+        return real_compare(a, partners, sets, *rest)
+    monkeypatch.setattr(analytics_files, "document_inputs", inputs)
+    monkeypatch.setattr(echoes, "_compare", compare)
+    return seen
+
+
+def echo_count(index_dir: Path) -> int:
+    return len(store.read_json(published_version(index_dir) / store.ECHOES))
+
+
+def test_analytics_of_added_changed_and_removed_documents_are_the_full_builds(
+        echo_corpus, quotable, tmp_path, echo_work):
+    build(echo_corpus, tmp_path / "index")
+    first = echo_count(tmp_path / "index")
+    assert first >= 8
+    full_checks = len(echo_work["checked"])
+    # Added: another notice quoting some of the same clauses (echoes of both) and others.
+    echo_work["inputs"].clear(), echo_work["checked"].clear()
+    write_quoting(echo_corpus / "转发乙.txt", "国科办发〔2023〕2号", quotable[::12][:8])
+    build(echo_corpus, tmp_path / "index")
+    assert set(echo_work["inputs"]) == {"转发乙.txt"}            # only the new file segmented
+    assert 0 < len(echo_work["checked"]) < full_checks
+    assert echo_count(tmp_path / "index") > first
+    assert_same_as_full(echo_corpus, tmp_path / "index", tmp_path)
+    # Changed: a clause appended to a seed file, one quoted clause reworded, one dropped.
+    append_clause(echo_corpus / QUOTED[0])
+    texts = quotable[::8][:10]
+    texts[1] = texts[1].replace("的", "之", 2)
+    write_quoting(echo_corpus / "转发甲.txt", "国科办发〔2022〕7号", texts[:-1])
+    build(echo_corpus, tmp_path / "index")
+    assert_same_as_full(echo_corpus, tmp_path / "index", tmp_path)
+    # Removed: the first notice; nothing is new, so every remaining pair is reused.
+    before = echo_count(tmp_path / "index")
+    (echo_corpus / "转发甲.txt").unlink()
+    echo_work["checked"].clear()
+    build(echo_corpus, tmp_path / "index")
+    assert echo_work["checked"] == []
+    assert 0 < echo_count(tmp_path / "index") < before
+    assert_same_as_full(echo_corpus, tmp_path / "index", tmp_path)
+
+
+def test_a_version_without_echo_state_makes_the_next_build_check_every_pair(
+        echo_corpus, tmp_path, echo_work):
+    build(echo_corpus, tmp_path / "index")
+    (published_version(tmp_path / "index") / store.ECHO_STATE).unlink()   # as an older build
+    append_clause(next(echo_corpus.glob("中国科协*.txt")))
+    full_checks = len(echo_work["checked"])
+    echo_work["checked"].clear()
+    build(echo_corpus, tmp_path / "index")
+    assert len(echo_work["checked"]) >= full_checks
+    assert_same_as_full(echo_corpus, tmp_path / "index", tmp_path)
+
+
+def test_changed_stop_words_change_the_word_sets(corpus, tmp_path):
+    build(corpus, tmp_path / "index")
+    before = store.read_json(published_version(tmp_path / "index") / store.WORD_STATS)
+    assert "科技" in before["vocabulary"]
+    path = corpus / "config" / "stopwords.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\n科技\n", encoding="utf-8")
+    build(corpus, tmp_path / "index")
+    after = store.read_json(published_version(tmp_path / "index") / store.WORD_STATS)
+    assert "科技" not in after["vocabulary"] and "科技" in after["stopwords"]
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
+def test_a_cache_entry_round_trips_with_its_analytics_inputs(corpus, tmp_path, monkeypatch):
+    from indexer import cache
+    from indexer.aliases import load_aliases
+    from indexer.analytics import cooccur
+    from indexer.tag import load_taxonomy
+    version, files = pipeline.scan(corpus)
+    with monkeypatch.context() as patched:           # entries of another shape: another folder
+        patched.setattr(cache, "ENTRY_FORMAT", cache.ENTRY_FORMAT - 1)
+        assert cache.parser_version(corpus) != version
+    store_ = cache.ParseCache(tmp_path / "index", version)
+    result = pipeline._read_one((files[0], load_aliases(corpus), load_taxonomy(corpus), store_))
+    again = store_.get(files[0].key)
+    assert again == result and again is not result
+    document, texts, inputs = again.documents[0], again.texts[0], again.analytics[0]
+    assert inputs.words == [cooccur.segment(t) for t in texts.texts]
+    assert inputs.sketches == [echoes.sketch(echoes.without_label(t, c.label))
+                               for c, t in zip(document.clauses, texts.texts)]
+    assert any(inputs.sketches) and not all(inputs.sketches)     # long clauses and short ones

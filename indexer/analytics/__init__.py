@@ -5,8 +5,9 @@ Every function here takes plain inputs, never the engine's internals:
 - the collection: `documents: list[Document]` (indexer/records.py);
 - a search's matches: an iterable of `(Document, Clause)` pairs, every matching clause in result
   order, and `terms`, the normalised strings that matched (what the highlighter marks);
-- what the build precomputes: `WordStats` (per-clause word sets, for co-occurrence) and the echo
-  pairs (near-identical clauses across documents).
+- what the build precomputes (indexer/analytics_files.py, from per-clause inputs the parse
+  workers compute and the parse cache keeps): `WordStats` (per-clause word sets, for
+  co-occurrence) and the echo pairs (near-identical clauses across documents).
 
 | module | computes | renders |
 |---|---|---|

@@ -7,10 +7,17 @@ search mode adds overlapping fragments such as 始创 from 原始创新, which w
 words of their own), keeping words of two or more characters that are not all digits and not in the stop-word list
 (corpus/config/stopwords.txt, looked up like the other config files).
 
-Word sets are computed once per index version (`WordStats.build`, at build time, or lazily once
-per version), and stored compactly (`to_json`/`from_json`: one vocabulary, each clause a list
-of word numbers). A request only adds up the stored sets of its matching clauses, so its cost
-is proportional to the matches, never to the collection.
+Word sets are computed once per clause, at build time: the parse workers segment each clause
+(`segment`: the words before stop words are taken out, one string) and the parse cache keeps
+the result with the file (indexer/analytics_files.py `document_inputs`), so a rebuild segments
+only new or changed files. The build then assembles the version's `WordStats` from them
+(`WordStats.assemble`), taking out the stop words of the version's stopwords.txt, which is one
+of the config files the parse cache's parser version hashes (indexer/cache.py), so a changed
+list makes every file parsed again. Stored compactly (`to_json`/`from_json`: one vocabulary,
+numbered in order of first appearance, clauses in document order with their words sorted; each
+clause a list of word numbers). A version without the file segments every clause once, on first
+use (`WordStats.build`). A request only adds up the stored sets of its matching clauses, so its
+cost is proportional to the matches, never to the collection.
 
 Score: for each word w, the 2×2 table over clauses — matching clauses with w (a), matching
 clauses without (b), other clauses with w (c), other clauses without (d) — gives Dunning's
@@ -59,9 +66,24 @@ def load_stopwords(corpus_dir: Path | None = None) -> frozenset[str]:
 
 def word_set(text: str, stopwords: frozenset[str]) -> set[str]:
     """The counted words of a displayed text (see the module docstring)."""
-    return {w for run in jieba.re_han_default.split(normalize(text)) if run
-            for w in _precise_words(run)
-            if len(w) >= 2 and not w.isdigit() and w not in stopwords}
+    return {w for w in split_segmented(segment(normalize(text))) if w not in stopwords}
+
+
+def segment(normalised: str) -> str:
+    """The words of an already normalised text that count before stop words are taken out:
+    sorted, distinct, separated by one space (no counted word has one: jieba yields the
+    characters outside its runs one by one, except "\\r\\n")."""
+    return " ".join(sorted({w for run in jieba.re_han_default.split(normalised) if run
+                            for w in _precise_words(run) if len(w) >= 2 and not w.isdigit()}))
+
+
+def split_segmented(words: str) -> list[str]:
+    return words.split(" ") if words else []
+
+
+def clear_segment_cache() -> None:
+    """Forget words segmented under an earlier dictionary (call after loading another one)."""
+    _precise_words.cache_clear()
 
 
 @lru_cache(maxsize=1 << 16)
@@ -84,12 +106,21 @@ class WordStats:
         clause_words: dict[tuple[str, str], array] = {}
         for key, found in sets:
             clause_words[key] = array("I", [number.setdefault(w, len(number)) for w in sorted(set(found))])
-        frequency = array("I", bytes(4 * len(number)))
-        for ids in clause_words.values():
-            for i in ids:
-                frequency[i] += 1
-        return cls(vocabulary=list(number), clause_words=clause_words, frequency=frequency,
-                   stopwords=stopwords)
+        return cls(vocabulary=list(number), clause_words=clause_words,
+                   frequency=_frequency(len(number), clause_words.values()), stopwords=stopwords)
+
+    @classmethod
+    def assemble(cls, segmented: Iterable[tuple[tuple[str, str], str]],
+                 stopwords: frozenset[str]) -> WordStats:
+        """The stats from each clause's `segment` output, in document order: the stop words
+        are taken out here. Gives what `build` gives, without segmenting anything."""
+        number: dict[str, int] = {}
+        clause_words: dict[tuple[str, str], array] = {}
+        for key, words in segmented:
+            clause_words[key] = array("I", [number.setdefault(w, len(number))
+                                            for w in split_segmented(words) if w not in stopwords])
+        return cls(vocabulary=list(number), clause_words=clause_words,
+                   frequency=_frequency(len(number), clause_words.values()), stopwords=stopwords)
 
     @classmethod
     def build(cls, documents: Sequence[Document], stopwords: frozenset[str],
@@ -97,7 +128,7 @@ class WordStats:
         """Segment every clause of the collection (the build-time step; call it after
         `analysis.configure_jieba` has loaded the version's dictionary). `map_each` may be a
         parallel map (indexer/pipeline.py `parallel_map`): documents are segmented in chunks."""
-        _precise_words.cache_clear()     # words cached under an earlier dictionary
+        clear_segment_cache()     # words cached under an earlier dictionary
         chunks = [(documents[i:i + BUILD_CHUNK], stopwords)
                   for i in range(0, len(documents), BUILD_CHUNK)]
         return cls.from_sets((item for sets in map_each(_chunk_sets, chunks) for item in sets),
@@ -127,12 +158,18 @@ class WordStats:
     def from_json(cls, data: dict) -> WordStats:
         vocabulary = data["vocabulary"]
         clause_words = {(d, c): array("I", ids) for d, c, ids in data["clauses"]}
-        frequency = array("I", bytes(4 * len(vocabulary)))
-        for ids in clause_words.values():
-            for i in ids:
-                frequency[i] += 1
-        return cls(vocabulary=vocabulary, clause_words=clause_words, frequency=frequency,
+        return cls(vocabulary=vocabulary, clause_words=clause_words,
+                   frequency=_frequency(len(vocabulary), clause_words.values()),
                    stopwords=frozenset(data.get("stopwords", ())))
+
+
+def _frequency(words: int, clause_words: Iterable[array]) -> array:
+    """word number → the clauses containing it."""
+    frequency = array("I", bytes(4 * words))
+    for ids in clause_words:
+        for i in ids:
+            frequency[i] += 1
+    return frequency
 
 
 def _chunk_sets(job: tuple[Sequence[Document], frozenset[str]]) -> list[tuple[tuple[str, str], list[str]]]:

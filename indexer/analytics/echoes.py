@@ -1,6 +1,7 @@
 """Echoes: near-identical clauses in different documents (wording reused across issuers/years).
 
-Computed once per index version, at build time, over the whole collection.
+Computed at build time over the whole collection; an incremental build checks only the pairs
+that involve a new or changed clause (see *Incremental* below) and gives what a full build gives.
 
 Comparison text ("skeleton"): the clause's heading and text, without its label (三、 in one
 document is （一） in another: numbering is not wording), normalised (NFKC full/half width,
@@ -13,22 +14,41 @@ would echo everywhere and mean nothing.
 Similarity: Jaccard of the two skeletons' sets of 5-character shingles (|A∩B| / |A∪B|); a pair
 is an echo when it reaches `threshold` (default 0.7) and the clauses belong to different
 documents. Each pair is reported once, the earlier document (by date, then id) first, as the
-likely source.
+likely source. Shingles are compared as 64-bit codes (`shingle_codes`: the shingle's UTF-32
+bytes read as one integer, modulo a fixed 64-bit prime), not as strings: an integer set takes a
+fraction of the memory, and two different shingles get the same code only if their difference
+is a multiple of the prime (a chance of about 2⁻⁶⁴ per pair of shingles).
 
 Scaling (no all-pairs comparison): candidates come from a banded sketch (locality-sensitive
 hashing). Each clause samples *fingerprints* — the 5-character shingles that start at an anchor
 character (a fixed half of CJK characters, chosen by checksum, so two copies of a wording
 sample the same shingles) — takes one CRC-32 of each, splits them into `BANDS` classes by
-checksum modulo BANDS, and keys each class by its `ROWS` smallest checksums. Clauses sharing a
-band key are candidates and are then compared exactly. Two clauses whose fingerprints have
-Jaccard J share a band key with probability ≈ J^ROWS, so at least one of 10 bands of 3 with
-1 − (1 − J³)¹⁰: 0.999 at J = 0.8, 0.985 at 0.7, 0.91 at 0.6, 0.74 at 0.5 (pairs below the
-threshold are then rejected by the exact check). Short clauses have few fingerprints per class,
-so their keys are shorter (looser) and their J a noisier estimate. One checksum per fingerprint
-and one pass over its sorted checksums keep the sketch cheap; CRC-32 keeps a build
-deterministic. A band key shared by more than `MAX_BUCKET` clauses (a stock formula reused
-everywhere) pairs each clause only with the next `MAX_BUCKET` clauses of that bucket, which
-bounds the work; the same pair is usually found again through other bands.
+checksum modulo BANDS, and keys each class by its `ROWS` smallest checksums. Two clauses are a
+candidate pair when they share a band key, and every candidate pair is compared exactly (after
+a size filter: a Jaccard of J needs the smaller shingle set to be at least J × the larger).
+Two clauses whose fingerprints have Jaccard J share a band key with probability ≈ J^ROWS, so
+at least one of 10 bands of 3 with 1 − (1 − J³)¹⁰: 0.999 at J = 0.8, 0.985 at 0.7, 0.91 at
+0.6, 0.74 at 0.5 (pairs below the threshold are then rejected by the exact check). Short
+clauses have few fingerprints per class, so their keys are shorter (looser) and their J a
+noisier estimate. CRC-32 keeps a build deterministic.
+
+The rule is a property of the pair alone: whether two clauses are a candidate, and whether
+they are an echo, depends only on their two skeletons and documents, never on which other
+clauses share a band key. (Before issue 15's rebuild work a band key shared by more than 64
+clauses paired each member only with the next 64 of its bucket; that made the result depend on
+bucket membership, so an incremental build could not reproduce it, and it was dropped. At ×100
+(2,000 documents, 63,721 clauses long enough) the capped rule found 694,723 pairs and this one
+finds 699,791: every one of the 694,723 with the same similarity, and 5,068 more (0.7 %) that
+the cap had skipped.)
+
+Incremental (`compute(…, previous=…)`): the version keeps, besides echoes.json, a compact state
+(`state_to_json`): the rule's fingerprint (this module's source and the parameters), every
+sketched clause's (document id, clause id, skeleton digest) and the pairs as numbers into that
+list. A clause is *unchanged* when the previous version had the same document id, clause id and
+skeleton digest, under the same rule. A pair of two unchanged clauses is taken from the
+previous version (its similarity depends only on the two skeletons, its order is worked out
+again from today's dates); only candidate pairs with at least one new or changed clause are
+checked. As the rule depends only on the pair, the union is exactly what a full build finds.
 
 The aligned diff (`diff_html`) compares the two clauses character by character on their folded
 forms (so full/half width and variants are not differences) and shows the original text:
@@ -38,13 +58,18 @@ all HTML-escaped.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 import zlib
-from collections import defaultdict
+from array import array
+from bisect import bisect_left
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
+from pathlib import Path
+from typing import NamedTuple
 
 from indexer.analysis import normalize
 from indexer.analytics.common import csv_text, permalink
@@ -57,7 +82,8 @@ ROWS = 3
 ANCHOR_RATE = 2          # one CJK character in ANCHOR_RATE starts a fingerprint
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_MIN_CHARS = 30
-MAX_BUCKET = 64
+SHINGLE_PRIME = 0xD6E8FEB86659FD99   # a 64-bit prime: shingle codes are taken modulo it
+_SIZE_SLACK = 1e-9       # the size filter never rejects a pair at exactly the threshold
 VARIANTS = str.maketrans({"○": "〇", "◯": "〇", "巿": "市", "戸": "户", "説": "说", "．": ".",
                           "﹒": ".", "・": "·"})
 _NOT_WORDLIKE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -80,13 +106,21 @@ class EchoInput:
     date: str = ""       # the document's date, to put the earlier document first
 
 
-@dataclass(kw_only=True)
+@dataclass(kw_only=True, slots=True)
 class EchoPair:
     doc_a: str
     clause_a: str
     doc_b: str
     clause_b: str
     similarity: float
+
+
+class Sketch(NamedTuple):
+    """What the comparison needs of one clause, computed once (in the parse workers, and kept
+    in the parse cache: indexer/analytics_files.py `document_inputs`)."""
+    digest: str              # the skeleton's 64-bit BLAKE2b, hex: "is this clause unchanged?"
+    keys: tuple[int, ...]    # its band keys, each (ROWS checksums) packed into one int exactly
+    shingles: array          # array("Q"): its distinct shingle codes, sorted
 
 
 def skeleton(normalised: str) -> str:
@@ -96,6 +130,14 @@ def skeleton(normalised: str) -> str:
 
 def shingles(text: str) -> set[str]:
     return {text[i:i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+
+
+def shingle_codes(text: str) -> array:
+    """The distinct shingles of `text` as sorted 64-bit codes (see the module docstring)."""
+    data, width = text.encode("utf-32-be"), 4 * SHINGLE
+    code = int.from_bytes
+    return array("Q", sorted({code(data[i:i + width], "big") % SHINGLE_PRIME
+                              for i in range(0, len(data) - width + 1, 4)}))
 
 
 def band_keys(text: str) -> list[tuple[int, tuple[int, ...]]]:
@@ -115,6 +157,23 @@ def band_keys(text: str) -> list[tuple[int, tuple[int, ...]]]:
     return [(k, tuple(band)) for k, band in enumerate(bands) if band]
 
 
+def _packed(checksums: tuple[int, ...]) -> int:
+    """A band key as one int, exactly: the checksums ascend (so a later one is never 0) and
+    the first names the band (it is ≡ band mod BANDS)."""
+    return sum(c << (32 * i) for i, c in enumerate(checksums))
+
+
+def sketch(normalised: str, min_chars: int = DEFAULT_MIN_CHARS) -> Sketch | None:
+    """The clause's Sketch from its normalised text without label; None when its skeleton is
+    shorter than `min_chars` (it takes part in no echo)."""
+    text = skeleton(normalised)
+    if len(text) < min_chars:
+        return None
+    return Sketch(digest=hashlib.blake2b(text.encode(), digest_size=8).hexdigest(),
+                  keys=tuple(_packed(band) for _, band in band_keys(text)),
+                  shingles=shingle_codes(text))
+
+
 def echo_inputs(documents: Iterable[Document],
                 normalised: Sequence[str] | None = None) -> list[EchoInput]:
     """One input per clause, in document and clause order. `normalised`, when given, holds
@@ -125,56 +184,237 @@ def echo_inputs(documents: Iterable[Document],
     if normalised is None:
         texts = [normalize(" ".join(p for p in (c.heading, c.text) if p)) for _, c in pairs]
     else:
-        texts = [_without_label(text, c.label) for (_, c), text in zip(pairs, normalised, strict=True)]
+        texts = [without_label(text, c.label) for (_, c), text in zip(pairs, normalised, strict=True)]
     return [EchoInput(doc_id=d.id, clause_id=c.id, text=t, date=d.date)
             for (d, c), t in zip(pairs, texts)]
 
 
-def _without_label(text: str, label: str) -> str:
+def without_label(text: str, label: str) -> str:
+    """A clause's normalised displayed text without its normalised label in front."""
     prefix = normalize(label) if label else ""
     return text[len(prefix):] if prefix and text.startswith(prefix) else text
+
+
+@dataclass
+class EchoClauses:
+    """The sketched clauses of a collection, in document order (a document's clauses together)."""
+    doc_ids: list[str] = field(default_factory=list)
+    clause_ids: list[str] = field(default_factory=list)
+    dates: list[str] = field(default_factory=list)
+    sketches: list[Sketch] = field(default_factory=list)
+
+    def add(self, doc_id: str, clause_id: str, date: str, found: Sketch | None) -> None:
+        if found is not None:
+            self.doc_ids.append(doc_id)
+            self.clause_ids.append(clause_id)
+            self.dates.append(date)
+            self.sketches.append(found)
+
+    def __len__(self) -> int:
+        return len(self.sketches)
 
 
 def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHOLD,
                 min_chars: int = DEFAULT_MIN_CHARS) -> list[EchoPair]:
     """Every pair of clauses of different documents at or above `threshold`, most similar first."""
-    texts = [skeleton(c.text) for c in clauses]
-    sets: dict[int, set[str]] = {}
-    pairs = []
-    for pair in _candidates(clauses, texts, min_chars):
-        a, b = divmod(pair, len(clauses))
-        sa = sets.get(a) or sets.setdefault(a, shingles(texts[a]))
-        sb = sets.get(b) or sets.setdefault(b, shingles(texts[b]))
-        shared = len(sa.intersection(sb))
-        similarity = shared / (len(sa) + len(sb) - shared)
-        if similarity >= threshold:
-            pairs.append(_ordered(clauses[a], clauses[b], similarity))
-    pairs.sort(key=lambda p: (-p.similarity, p.doc_a, p.clause_a, p.doc_b, p.clause_b))
-    return pairs
+    table = EchoClauses()
+    for c in clauses:
+        table.add(c.doc_id, c.clause_id, c.date, sketch(c.text, min_chars))
+    rows, _ = compute(table, threshold)
+    return [EchoPair(doc_a=a, clause_a=ca, doc_b=b, clause_b=cb, similarity=s)
+            for a, ca, b, cb, s in rows]
 
 
-def _candidates(clauses: Sequence[EchoInput], texts: list[str], min_chars: int) -> set[int]:
-    """Pairs of clause numbers a < b (of different documents) that share a band key, each as
-    a·n + b (an int takes a third of a tuple's memory, and there can be millions)."""
-    buckets: dict[tuple, list[int]] = defaultdict(list)
-    for n, text in enumerate(texts):
-        if len(text) >= min_chars:
-            for key in band_keys(text):
-                buckets[key].append(n)
-    found: set[int] = set()
+def rule(threshold: float = DEFAULT_THRESHOLD, min_chars: int = DEFAULT_MIN_CHARS) -> str:
+    """The fingerprint of the echo rule: this module's code and the parameters. A previous
+    version's pairs are reused only under the same rule."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    digest.update(f"{threshold} {min_chars}".encode())
+    return digest.hexdigest()[:24]
+
+
+def compute(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
+            previous: dict | None = None, min_chars: int = DEFAULT_MIN_CHARS
+            ) -> tuple[list[list], dict]:
+    """Every echo of `clauses` as rows [doc_a, clause_a, doc_b, clause_b, similarity], most
+    similar first, and the state to keep for the next build. With the `previous` version's
+    state (`state_from_json`), pairs of two unchanged clauses are taken from it and only pairs
+    involving another clause are checked (module docstring, *Incremental*)."""
     n = len(clauses)
-    for members in buckets.values():
-        for x, a in enumerate(members[:-1]):
-            doc = clauses[a].doc_id
-            found.update(a * n + b for b in members[x + 1:x + 1 + MAX_BUCKET] if clauses[b].doc_id != doc)
+    kept, reused = _reusable(clauses, previous, rule(threshold, min_chars))
+    changed = [True] * n if kept is None else [i not in kept for i in range(n)]
+    pairs = reused + _checked(clauses, threshold, changed, incremental=kept is not None)
+    return _rows(clauses, pairs), _state(clauses, pairs, rule(threshold, min_chars))
+
+
+def _reusable(clauses: EchoClauses, previous: dict | None, current_rule: str
+              ) -> tuple[set[int] | None, list[tuple[int, int, float]]]:
+    """The unchanged clauses (numbers in `clauses`) and the previous pairs between two of
+    them; (None, []) when there is no usable previous state (nothing is reused)."""
+    if not previous or previous.get("rule") != current_rule:
+        return None, []
+    number = {key: i for i, key in enumerate(zip(clauses.doc_ids, clauses.clause_ids))}
+    mapping = array("i", [-1]) * len(previous["clauses"])
+    for j, (doc_id, clause_id, digest) in enumerate(previous["clauses"]):
+        i = number.get((doc_id, clause_id), -1)
+        if i >= 0 and clauses.sketches[i].digest == digest:
+            mapping[j] = i
+    reused = []
+    for x, y, similarity in zip(*previous["pairs"]):
+        a, b = mapping[x], mapping[y]
+        if a >= 0 and b >= 0:
+            reused.append((a, b, similarity) if a < b else (b, a, similarity))
+    return {i for i in mapping if i >= 0}, reused
+
+
+def _checked(clauses: EchoClauses, threshold: float, changed: list[bool],
+             incremental: bool) -> list[tuple[int, int, float]]:
+    """Every echo (a, b, similarity), a < b, with at least one changed clause: each changed
+    clause against every clause of another document it shares a band key with."""
+    sketches = clauses.sketches
+    todo = [i for i, flag in enumerate(changed) if flag]
+    wanted = {key for i in todo for key in sketches[i].keys} if incremental else None
+    buckets = _buckets(sketches, wanted)
+    start, end = _spans(clauses.doc_ids)
+    # Clauses sharing keys one after the other, so the shingle sets of their partners are
+    # still in the cache: its group is the first clause of its first bucket (a clause
+    # without CJK characters has no band key, and no partner).
+    todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys), default=i), i))
+    sets = _SetCache(sketches)
+    found: list[tuple[int, int, float]] = []
+    for a in todo:
+        partners: set[int] = set()
+        for key in sketches[a].keys:
+            members = buckets[key]
+            if type(members) is int:
+                continue                    # a key no other clause has
+            if not incremental:             # every clause is checked: each pair once, a < b
+                partners.update(members[bisect_left(members, end[a]):])
+            else:
+                partners.update(b for b in members if (b < start[a] or b >= end[a])
+                                and (b > a or not changed[b]))
+        if partners:
+            _compare(a, partners, sets, threshold, found)
     return found
 
 
-def _ordered(x: EchoInput, y: EchoInput, similarity: float) -> EchoPair:
-    if (y.date, y.doc_id, y.clause_id) < (x.date, x.doc_id, x.clause_id):
-        x, y = y, x
-    return EchoPair(doc_a=x.doc_id, clause_a=x.clause_id, doc_b=y.doc_id, clause_b=y.clause_id,
-                    similarity=round(similarity, 3))
+def _first(members: int | list[int]) -> int:
+    return members if type(members) is int else members[0]
+
+
+class _SetCache:
+    """Clause number → its shingle codes as a frozenset, for the last CAPACITY clauses used
+    (a set against a set is about 2.5× faster than against an array; all of them would take
+    ~9 KB per clause)."""
+    CAPACITY = 4096
+
+    def __init__(self, sketches: Sequence[Sketch]):
+        self.sketches = sketches
+        self.sets: OrderedDict[int, frozenset[int]] = OrderedDict()
+
+    def __getitem__(self, i: int) -> frozenset[int]:
+        found = self.sets.get(i)
+        if found is None:
+            found = self.sets[i] = frozenset(self.sketches[i].shingles)
+            if len(self.sets) > self.CAPACITY:
+                self.sets.popitem(last=False)
+        else:
+            self.sets.move_to_end(i)
+        return found
+
+
+def _buckets(sketches: Sequence[Sketch], wanted: set[int] | None) -> dict[int, int | list[int]]:
+    """Band key → the clauses having it, ascending (a lone clause as a bare int, which saves
+    a list for the many keys only one clause has); only the `wanted` keys when given."""
+    buckets: dict[int, int | list[int]] = {}
+    for i, found in enumerate(sketches):
+        for key in found.keys:
+            if wanted is not None and key not in wanted:
+                continue
+            members = buckets.get(key)
+            if members is None:
+                buckets[key] = i
+            elif type(members) is int:
+                buckets[key] = [members, i]
+            else:
+                members.append(i)
+    return buckets
+
+
+def _spans(doc_ids: Sequence[str]) -> tuple[array, array]:
+    """Per clause, the first clause of its document and the first clause after it."""
+    start, end = array("i", [0]) * len(doc_ids), array("i", [0]) * len(doc_ids)
+    first = 0
+    for i in range(1, len(doc_ids) + 1):
+        if i == len(doc_ids) or doc_ids[i] != doc_ids[first]:
+            for k in range(first, i):
+                start[k], end[k] = first, i
+            first = i
+    return start, end
+
+
+def _compare(a: int, partners: Iterable[int], sets: _SetCache, threshold: float,
+             found: list[tuple[int, int, float]]) -> None:
+    """The exact check of clause `a` against each partner; echoes are appended to `found`
+    with their similarity rounded to 3 places."""
+    own = sets[a]
+    size = len(own)
+    low, high = size * threshold - _SIZE_SLACK, size / threshold + _SIZE_SLACK
+    lengths = sets.sketches
+    for b in partners:
+        if low <= len(lengths[b].shingles) <= high:   # else Jaccard ≤ min/max size < threshold
+            other = sets[b]
+            shared = size - len(own - other)
+            similarity = shared / (size + len(other) - shared)
+            if similarity >= threshold:
+                found.append((a, b, round(similarity, 3)) if a < b else (b, a, round(similarity, 3)))
+
+
+def _rows(clauses: EchoClauses, pairs: list[tuple[int, int, float]]) -> list[tuple]:
+    """The pairs as (doc_a, clause_a, doc_b, clause_b, similarity): the earlier document
+    (date, id, clause id) first, most similar first, then by ids. Sorted as one int per pair
+    (similarity in thousandths, then the two clauses' ranks by ids), which is the same order as
+    sorting the tuples and much cheaper."""
+    docs, ids, dates = clauses.doc_ids, clauses.clause_ids, clauses.dates
+    n = len(docs)
+    by_date = _ranks(n, lambda i: (dates[i], docs[i], ids[i]))
+    by_id = _ranks(n, lambda i: (docs[i], ids[i]))
+    keys = []
+    for a, b, similarity in pairs:
+        if by_date[b] < by_date[a]:
+            a, b = b, a
+        keys.append(((1000 - round(similarity * 1000)) * n + by_id[a]) * n + by_id[b])
+    keys.sort()
+    order = sorted(range(n), key=lambda i: (docs[i], ids[i]))
+    rows = []
+    for key in keys:
+        rest, b = divmod(key, n)
+        thousandths, a = divmod(rest, n)
+        a, b = order[a], order[b]
+        rows.append((docs[a], ids[a], docs[b], ids[b], (1000 - thousandths) / 1000))
+    return rows
+
+
+def _ranks(n: int, key) -> array:
+    """Each clause's place when all n are sorted by `key`."""
+    ranks = array("i", [0]) * n
+    for place, i in enumerate(sorted(range(n), key=key)):
+        ranks[i] = place
+    return ranks
+
+
+def _state(clauses: EchoClauses, pairs: list[tuple[int, int, float]], current_rule: str) -> dict:
+    return {"rule": current_rule,
+            "clauses": [[d, c, s.digest] for d, c, s in
+                        zip(clauses.doc_ids, clauses.clause_ids, clauses.sketches)],
+            "pairs": [list(column) for column in zip(*pairs)] if pairs else [[], [], []]}
+
+
+def state_from_json(data) -> dict | None:
+    """A state written by `compute` (via JSON), or None when it is not one."""
+    if not isinstance(data, dict) or not {"rule", "clauses", "pairs"} <= data.keys():
+        return None
+    return data
 
 
 def echoes_by_clause(pairs: Iterable[EchoPair]) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
