@@ -129,9 +129,13 @@ class Searcher:
         query without them — so it is the plan the counts would have given, and the search
         itself was the only backend call. When it finds nothing, the request is planned
         again with the real counts (the unfiltered total just seen answers one of them) and
-        run again only if that plan differs."""
+        run again only if that plan differs. A query that reads as a question is the exception:
+        typed whole it usually matches nothing, so its counts are asked first (one batch)."""
         assumed = _AssumeSome()
         plan = self.plan(req.full_query, count=assumed)
+        if assumed.doubtful:        # a question: its counts first, in one batch, then the search
+            plan = self.plan(req.full_query)
+            return plan, run(plan.match, self.filters(req, plan.scope))
         filters = self.filters(req, plan.scope)
         ranked = run(plan.match, filters)
         if ranked.total or not assumed.asked:
@@ -220,9 +224,19 @@ class Searcher:
         excluded = self._variants(parsed.excluded, [])
         notice, in_context = "", False
         sentence = parsed.sentence()
-        if sentence and not count(MatchSpec(groups=groups[:1])):
-            words = query.sentence_words(sentence.typed)
-            if words and words != [sentence.text]:
+        # A question: one unspaced run with content words other than itself. Only then does
+        # its count matter (nothing else would change), and then the counts of its words and
+        # of all of them together are likely needed next: asked in the same batch.
+        words = query.sentence_words(sentence.typed) if sentence else []
+        if sentence and words and words != [sentence.text]:
+            whole = MatchSpec(groups=groups[:1])
+            word_groups = tuple(self._variants([query.Term(w, w)], []) for w in words)
+            if isinstance(count, _AssumeSome):
+                count.doubtful = True       # usually nothing matches the whole question
+            if isinstance(count, _Counts):
+                count.prefetch([whole, *(MatchSpec(groups=(g,), in_context=True) for g in word_groups),
+                                MatchSpec(groups=word_groups, excluded=excluded, in_context=True)])
+            if not count(whole):
                 expansions, in_context = [], True
                 groups = tuple(self._variants([query.Term(w, w)], expansions) for w in words)
                 notice = QUESTION_NOTICE.format(typed=sentence.typed, words=" ".join(words))
@@ -320,6 +334,7 @@ class _AssumeSome:
 
     def __init__(self):
         self.asked: list[MatchSpec] = []
+        self.doubtful = False       # a count asked is likely "none" (a question's)
 
     def __call__(self, match: MatchSpec) -> int:
         self.asked.append(match)
