@@ -12,14 +12,15 @@ Rules, with the measurements behind them (../shared/notes/scale-out.md):
   #issuers + 1, #themes + 1, MIN_MAX_MATCHES). An MVA group counts a clause under each of its
   values, as the Whoosh engine does per distinct issuer.
 - **Few full-text evaluations per search**: Sphinx 2.2.11 evaluates the full-text query once per
-  statement *and once per FACET* (§3), and the expression ranker is most of an evaluation's
-  cost. So a page with facets is one round trip of three statements: the ranked page; the
-  clause-level facet (themes) grouped with `ranker=none`; and one `GROUP BY docid` with
-  `ranker=none` returning each matching document's clause count with its document-level
-  attributes (year, type, validity, issuers — the same on every clause of a document,
-  sphinx/build.py), from which the document count and the four document-level facets are
-  summed here, exactly. Five FACETs and a separate document count cost seven evaluations in
-  two statements and 2.2× searchd's CPU time of this (docs/scale-out.md).
+  statement *and once per FACET* (§3), except that statements of one batch that differ only in
+  grouping share one evaluation (its multi-query optimisation; a ranked, ungrouped statement
+  in the batch turns that off for all of them). So a page with facets is two batches sent at
+  once on two connections: the ranked page; and, unranked (`ranker=none`), the clause-level
+  facet (GROUP BY themes) with one `GROUP BY docid` returning each matching document's clause
+  count with its document-level attributes (year, type, validity, issuers — the same on every
+  clause of a document, sphinx/build.py), from which the document count and the four
+  document-level facets are summed here, exactly. Five FACETs and a separate document count
+  cost seven evaluations (docs/scale-out.md).
 - **`WEIGHT()` unaliased** and `ORDER BY WEIGHT() DESC, id ASC`: an alias + FACET on a
   distributed index fails (`column 'weight()/w' not found`, §4); the id tie-break (id =
   docnum + 1) keeps pages stable and matches the Whoosh order on ties.
@@ -38,10 +39,12 @@ import json
 import re
 import threading
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from indexer.analysis import _WORDLIKE      # the characters the Whoosh bigram field keeps
 from indexer.backends.base import (BackendError, BackendUnavailable, FilterSpec, MatchSpec,
@@ -52,6 +55,8 @@ from indexer.sphinx.build import SPHINX_MANIFEST
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = cluster.AGENT_QUERY_TIMEOUT_MS / 1000 + 10.0
 MIN_MAX_MATCHES = 5000
+# Threads (each with its connection) sending the grouped facet statements of concurrent searches.
+FACET_THREADS = 4
 # Rows per statement of an export (limit=None): max_matches must cover offset+limit.
 EXPORT_CHUNK = 2000
 # ORDER BY of each sort (indexer.params.SORTS); id ASC keeps a document's clauses in order.
@@ -105,6 +110,8 @@ class SphinxQLBackend:
         self.agents: dict[str, list[str]] = manifest.get("agents", {})
         self._local = threading.local()
         self._opened: list[pymysql.connections.Connection] = []    # every thread's, for close()
+        # Sends a page's grouped statements on its own connection while the ranked page runs.
+        self._facet_pool = ThreadPoolExecutor(max_workers=FACET_THREADS, thread_name_prefix="cesou-facets")
         self._lock = threading.Lock()
         self._texts: list[str] | None = None
 
@@ -117,7 +124,10 @@ class SphinxQLBackend:
                 connection = pymysql.connect(
                     host=self.url.host, port=self.url.port, user="", password="",
                     connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-                    write_timeout=READ_TIMEOUT_S, charset="utf8mb4")
+                    write_timeout=READ_TIMEOUT_S, charset="utf8mb4",
+                    # Batches (_run_once): searchd accepts them either way; MySQL-protocol
+                    # servers that check the capability want it asked for.
+                    client_flag=CLIENT.MULTI_STATEMENTS)
             except pymysql.err.MySQLError as error:
                 raise BackendUnavailable(f"搜索服务暂时无法连接（{self.url}）。 Cannot reach the "
                                          f"search backend {self.url}: {error}") from None
@@ -182,6 +192,7 @@ class SphinxQLBackend:
 
     def close(self) -> None:
         """Close every thread's connection (the backend of a replaced version)."""
+        self._facet_pool.shutdown(wait=False)
         with self._lock:
             opened, self._opened = self._opened, []
         for connection in opened:
@@ -207,9 +218,17 @@ class SphinxQLBackend:
         statements = [(f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {ORDERS[sort]} "
                        f"LIMIT {int(offset)},{max(int(limit), 1)} "
                        f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, {_OPTIONS}", args)]
-        if facets:
-            statements += self._facet_statements(where, args)
-        answers = self._run(statements)
+        # The grouped statements share one unranked evaluation (searchd's multi-query
+        # optimisation) only in a batch of their own; sent on a second connection, they run
+        # while the ranked page does.
+        grouped = self._in_background(self._facet_statements(where, args)) if facets else None
+        try:
+            answers = self._run(statements)
+        except BaseException:
+            if grouped:
+                wait([grouped])         # its connection is free again before this one raises
+            raise
+        answers += grouped.result() if grouped else []
         page = answers[0]
         rows = page.rows[:limit]
         missing = self._missing([w for answer in answers for w in answer.warnings])
@@ -219,6 +238,19 @@ class SphinxQLBackend:
             docnums=[int(row[0]) - 1 for row in rows],
             scores=[_score(int(row[1])) for row in rows],
             facets=counts, missing=missing)
+
+    def _in_background(self, statements: list[Statement]) -> Future:
+        """_run(statements) on a facet thread (its own connection); run here and now when the
+        backend was closed meanwhile (a replaced version finishing a request)."""
+        try:
+            return self._facet_pool.submit(self._run, statements)
+        except RuntimeError:
+            done: Future = Future()
+            try:
+                done.set_result(self._run(statements))
+            except Exception as error:      # noqa: BLE001 - handed to the caller via the future
+                done.set_exception(error)
+            return done
 
     def _facet_statements(self, where: str, args: tuple) -> list[Statement]:
         """The themes grouped per clause, and the matching documents with their clause counts
