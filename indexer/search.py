@@ -130,17 +130,17 @@ class Searcher:
         itself was the only backend call. When it finds nothing, the request is planned
         again with the real counts (the unfiltered total just seen answers one of them) and
         run again only if that plan differs. A query that reads as a question is the exception:
-        typed whole it usually matches nothing, so its counts are asked first (one batch)."""
-        assumed = _AssumeSome()
+        typed whole it usually matches nothing, so the counts that decide between the question
+        and its words are asked first (one batch); only "all its words together?" is assumed."""
+        assumed = _Counts(self, assume=True)
         plan = self.plan(req.full_query, count=assumed)
-        if assumed.doubtful:        # a question: its counts first, in one batch, then the search
-            plan = self.plan(req.full_query)
-            return plan, run(plan.match, self.filters(req, plan.scope))
         filters = self.filters(req, plan.scope)
         ranked = run(plan.match, filters)
-        if ranked.total or not assumed.asked:
+        if ranked.total or not assumed.assumed:
             return plan, ranked
-        known = {} if filters.active or ranked.missing else {plan.match: ranked.total}
+        known = dict(assumed.known)
+        if not (filters.active or ranked.missing):
+            known[plan.match] = ranked.total
         checked = self.plan(req.full_query, count=_Counts(self, known))
         if checked == plan:
             return plan, ranked
@@ -231,11 +231,11 @@ class Searcher:
         if sentence and words and words != [sentence.text]:
             whole = MatchSpec(groups=groups[:1])
             word_groups = tuple(self._variants([query.Term(w, w)], []) for w in words)
-            if isinstance(count, _AssumeSome):
-                count.doubtful = True       # usually nothing matches the whole question
             if isinstance(count, _Counts):
+                together = [] if count.assume else \
+                    [MatchSpec(groups=word_groups, excluded=excluded, in_context=True)]
                 count.prefetch([whole, *(MatchSpec(groups=(g,), in_context=True) for g in word_groups),
-                                MatchSpec(groups=word_groups, excluded=excluded, in_context=True)])
+                                *together], ask=True)
             if not count(whole):
                 expansions, in_context = [], True
                 groups = tuple(self._variants([query.Term(w, w)], expansions) for w in words)
@@ -329,34 +329,30 @@ class Searcher:
             press_summary=document.press_summary, validity=document.validity)
 
 
-class _AssumeSome:
-    """A plan's counts answered "some" (1), each recorded (Searcher._planned)."""
-
-    def __init__(self):
-        self.asked: list[MatchSpec] = []
-        self.doubtful = False       # a count asked is likely "none" (a question's)
-
-    def __call__(self, match: MatchSpec) -> int:
-        self.asked.append(match)
-        return 1
-
-
 class _Counts:
     """A plan's counts from the backend, each match asked at most once per request; `known`
-    holds counts already seen (an unfiltered search's total)."""
+    holds counts already seen (an unfiltered search's total). With `assume`, a count that was
+    not fetched is answered "some" (1) and recorded in `assumed` (Searcher._planned), and
+    only a prefetch with `ask` goes to the backend."""
 
-    def __init__(self, searcher: Searcher, known: dict[MatchSpec, int] | None = None):
+    def __init__(self, searcher: Searcher, known: dict[MatchSpec, int] | None = None, *,
+                 assume: bool = False):
         self.searcher = searcher
         self.known = dict(known or {})
+        self.assume = assume
+        self.assumed: list[MatchSpec] = []
 
-    def prefetch(self, matches: list[MatchSpec]) -> None:
+    def prefetch(self, matches: list[MatchSpec], ask: bool = False) -> None:
         """Ask for the counts not known yet together (one batch)."""
         wanted = list(dict.fromkeys(m for m in matches if m not in self.known))
-        if wanted:
+        if wanted and (ask or not self.assume):
             self.known.update(zip(wanted, self.searcher._counts(wanted)))
 
     def __call__(self, match: MatchSpec) -> int:
         self.prefetch([match])
+        if match not in self.known:
+            self.assumed.append(match)
+            return 1
         return self.known[match]
 
 
