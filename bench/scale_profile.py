@@ -4,9 +4,11 @@ Where a Sphinx-backed search spends its time: the query mix once more through `E
 with every round trip to searchd timed on the client and every statement by searchd itself
 (`SHOW META` `time`, which the backend reads anyway). Per query it prints the round trips, the
 statements sent (a round trip is one multi-statement batch), the full-text evaluations they
-cost (in Sphinx 2.2.11 every statement and every FACET evaluates the query, notes §3),
-searchd's own time, the client-side SQL time (searchd + agents + network + waiting for a CPU)
-and the rest (Python: planning, snippets, facets' presentation).
+cost (in Sphinx 2.2.11 every statement and every FACET evaluates the query, notes §3, except
+grouped statements batched alone, which share one), searchd's own time, the client-side SQL
+time (the wall time during which some batch was waiting: searchd + agents + network + waiting
+for a CPU; a page's two batches overlap) and the rest (Python: planning, snippets, facets'
+presentation).
 
 Run it against a published store and a running cluster, e.g. after `python -m bench.scale`
 with `python -m indexer cluster start --dir bench/out/scale-cluster` (the data stays there).
@@ -28,7 +30,8 @@ from indexer.backends import sphinxql
 @dataclass
 class RoundTrip:
     statements: list[str]       # the SQL of each statement of the batch
-    client_ms: float
+    started: float              # perf_counter() seconds: a search's batches may overlap
+    ended: float
     searchd_ms: float           # sum of SHOW META `time` (seconds in searchd's answers)
 
     @property
@@ -48,8 +51,7 @@ class Recorder:
         def timed(backend, statements):
             started = time.perf_counter()
             answers = original(backend, statements)
-            trips.append(RoundTrip([sql for sql, _ in statements],
-                                   (time.perf_counter() - started) * 1000,
+            trips.append(RoundTrip([sql for sql, _ in statements], started, time.perf_counter(),
                                    sum(_seconds(a.meta.get("time", "0")) for a in answers) * 1000))
             return answers
         sphinxql.SphinxQLBackend._run_once = timed
@@ -65,6 +67,16 @@ def _seconds(value: str) -> float:
         return max(float(value), 0.0)
     except ValueError:
         return 0.0
+
+
+def _covered_ms(spans: list[tuple[float, float]]) -> float:
+    """Wall time during which at least one batch was waiting (the facet batch of a page runs
+    alongside its ranked batch, so times are not summed)."""
+    covered, reached = 0.0, float("-inf")
+    for start, end in sorted(spans):
+        covered += max(0.0, end - max(start, reached))
+        reached = max(reached, end)
+    return covered * 1000
 
 
 def batch_evaluations(statements: list[str]) -> int:
@@ -100,7 +112,7 @@ def profile(index_dir: Path, backend: str, rounds: int) -> list[list[str]]:
                 total = (time.perf_counter() - started) * 1000
             runs.append((total, recorder.trips))
         total, trips = sorted(runs, key=lambda r: r[0])[len(runs) // 2]     # the median run
-        client = sum(t.client_ms for t in trips)
+        client = _covered_ms([(t.started, t.ended) for t in trips])
         searchd = sum(t.searchd_ms for t in trips)
         rows.append([q.kind, q.label, f"{total:.1f}", str(len(trips)),
                      str(sum(len(t.statements) for t in trips)),
