@@ -109,17 +109,45 @@ class Searcher:
 
     def search(self, req: SearchRequest) -> SearchResult:
         params.validate(req)
-        plan = self.plan(req.full_query)
-        filters = self.filters(req, plan.scope)
         if req.group == "document":
-            return self._grouped(req, plan, filters)
-        ranked = self.backend.search(plan.match, filters, sort=req.sort,
-                                     offset=(req.page - 1) * req.per_page, limit=req.per_page)
+            plan, ranked = self._planned(req, lambda match, filters: self.backend.search(
+                match, filters, sort=req.sort, offset=0, limit=None))
+            return self._grouped(req, plan, ranked)
+        plan, ranked = self._planned(req, lambda match, filters: self.backend.search(
+            match, filters, sort=req.sort, offset=(req.page - 1) * req.per_page, limit=req.per_page))
         return self._result(req, plan, ranked, hits=self._hits(ranked, plan.terms))
 
-    def _grouped(self, req: SearchRequest, plan: Plan, filters: FilterSpec) -> SearchResult:
+    def _planned(self, req: SearchRequest, run: Callable[[MatchSpec, FilterSpec], Ranked]
+                 ) -> tuple[Plan, Ranked]:
+        """The plan of the request and `run`'s answer for it, with as few counts as possible.
+
+        The plan's fallbacks hang on counts that are almost always "some": the whole query
+        as typed (question?), each term (found nowhere?), all of them together (partial?).
+        So the request is first planned as if every count were "some" and run: when that
+        finds anything, every count the plan asked about was indeed "some" — a clause that
+        matches the planned query with the filters also matches each term and the typed
+        query without them — so it is the plan the counts would have given, and the search
+        itself was the only backend call. When it finds nothing, the request is planned
+        again with the real counts (the unfiltered total just seen answers one of them) and
+        run again only if that plan differs. A query that reads as a question is the exception:
+        typed whole it usually matches nothing, so the counts that decide between the question
+        and its words are asked first (one batch); only "all its words together?" is assumed."""
+        assumed = _Counts(self, assume=True)
+        plan = self.plan(req.full_query, count=assumed)
+        filters = self.filters(req, plan.scope)
+        ranked = run(plan.match, filters)
+        if ranked.total or not assumed.assumed:
+            return plan, ranked
+        known = dict(assumed.known)
+        if not (filters.active or ranked.missing):
+            known[plan.match] = ranked.total
+        checked = self.plan(req.full_query, count=_Counts(self, known))
+        if checked == plan:
+            return plan, ranked
+        return checked, run(checked.match, self.filters(req, checked.scope))
+
+    def _grouped(self, req: SearchRequest, plan: Plan, ranked: Ranked) -> SearchResult:
         """One row per document, in the order of its best clause; pages count documents."""
-        ranked = self.backend.search(plan.match, filters, sort=req.sort, offset=0, limit=None)
         by_document: dict[int, list[tuple[int, float]]] = {}
         for docnum, score in zip(ranked.docnums, ranked.scores):
             by_document.setdefault(self.version.doc_of[docnum], []).append((docnum, score))
@@ -148,9 +176,8 @@ class Searcher:
     def _everything(self, req: SearchRequest) -> tuple[Plan, Ranked]:
         """Every match of a search in result order, without facets (exports, analytics)."""
         params.validate(req)
-        plan = self.plan(req.full_query)
-        return plan, self.backend.search(plan.match, self.filters(req, plan.scope), sort=req.sort,
-                                         offset=0, limit=None, facets=False)
+        return self._planned(req, lambda match, filters: self.backend.search(
+            match, filters, sort=req.sort, offset=0, limit=None, facets=False))
 
     def matches(self, req: SearchRequest) -> tuple[list[tuple[Document, Clause]], list[str]]:
         """Every matching (document, clause) in result order (pages ignored) and the matched
@@ -184,7 +211,10 @@ class Searcher:
 
     # --- understanding a query --------------------------------------------------------------
 
-    def plan(self, q: str) -> Plan:
+    def plan(self, q: str, count: Callable[[MatchSpec], int] | None = None) -> Plan:
+        """How `q` is understood; `count` answers the fallbacks' counts (default: the
+        backend, each asked once, the per-term ones in one batch)."""
+        count = count or _Counts(self)
         number = known.canonical_doc_number(q)      # 国发 [2018] 4 号 is one term, not five
         parsed, scope = apply_fields(query.parse(f'"{number}"' if number else q), self.version)
         if q.strip() and not (parsed.groups or parsed.excluded or scope != FieldScope()):
@@ -194,28 +224,42 @@ class Searcher:
         excluded = self._variants(parsed.excluded, [])
         notice, in_context = "", False
         sentence = parsed.sentence()
-        if sentence and not self._count(MatchSpec(groups=groups[:1])):
-            words = query.sentence_words(sentence.typed)
-            if words and words != [sentence.text]:
+        # A question: one unspaced run with content words other than itself. Only then does
+        # its count matter (nothing else would change), and then the counts of its words and
+        # of all of them together are likely needed next: asked in the same batch.
+        words = query.sentence_words(sentence.typed) if sentence else []
+        if sentence and words and words != [sentence.text]:
+            whole = MatchSpec(groups=groups[:1])
+            word_groups = tuple(self._variants([query.Term(w, w)], []) for w in words)
+            if isinstance(count, _Counts):
+                together = [] if count.assume else \
+                    [MatchSpec(groups=word_groups, excluded=excluded, in_context=True)]
+                count.prefetch([whole, *(MatchSpec(groups=(g,), in_context=True) for g in word_groups),
+                                *together], ask=True)
+            if not count(whole):
                 expansions, in_context = [], True
                 groups = tuple(self._variants([query.Term(w, w)], expansions) for w in words)
                 notice = QUESTION_NOTICE.format(typed=sentence.typed, words=" ".join(words))
-        groups, dropped = self._drop_unmatched(groups, parsed, in_context)
+        groups, dropped = self._drop_unmatched(groups, parsed, in_context, count)
         if dropped:
             notice += DROPPED_NOTICE.format(terms="、".join(dropped))
         match = MatchSpec(groups=groups, excluded=excluded, in_context=in_context)
-        if len(groups) > 1 and not self._count(match):
+        if len(groups) > 1 and not count(match):
             match = replace(match, partial=True)
             notice += PARTIAL_NOTICE
         return Plan(match=match, expansions=tuple(expansions), notice=notice, scope=scope,
                     dropped=dropped)
 
-    def _drop_unmatched(self, groups: tuple, parsed, in_context: bool) -> tuple[tuple, tuple]:
+    def _drop_unmatched(self, groups: tuple, parsed, in_context: bool,
+                        count: Callable[[MatchSpec], int]) -> tuple[tuple, tuple]:
         """With several terms, the ones no clause contains are left out (and named), so the
         others still answer; a lone term that matches nothing stays, to find nothing."""
         if len(groups) < 2:
             return groups, ()
-        counts = [self._count(MatchSpec(groups=(g,), in_context=in_context)) for g in groups]
+        singles = [MatchSpec(groups=(g,), in_context=in_context) for g in groups]
+        if isinstance(count, _Counts):
+            count.prefetch(singles)
+        counts = [count(m) for m in singles]
         if all(counts) or not any(counts):
             return groups, ()
         typed = [" 或 ".join(t.typed for t in g) for g in parsed.groups] if not in_context \
@@ -223,15 +267,17 @@ class Searcher:
         kept = tuple(g for g, c in zip(groups, counts) if c)
         return kept, tuple(t for t, c in zip(typed, counts) if not c)
 
-    def _count(self, match: MatchSpec) -> int:
-        """How many clauses match, to decide on fallbacks. With a shard down the backend will
-        not give an exact count; the partial one still tells "some" from "none" for what
-        answered, and the search itself then reports the missing part to the reader."""
+    def _counts(self, matches: list[MatchSpec]) -> list[int]:
+        """How many clauses match each, to decide on fallbacks (one backend call when the
+        backend batches). With a shard down the backend will not give an exact count; the
+        partial one still tells "some" from "none" for what answered, and the search itself
+        then reports the missing part to the reader."""
         try:
-            return self.backend.count(match)
+            batch = getattr(self.backend, "counts", None)
+            return batch(matches) if batch else [self.backend.count(m) for m in matches]
         except BackendUnavailable:
-            return self.backend.search(match, FilterSpec(), sort="relevance", offset=0, limit=1,
-                                       facets=False).total
+            return [self.backend.search(m, FilterSpec(), sort="relevance", offset=0, limit=1,
+                                        facets=False).total for m in matches]
 
     def _variants(self, group: list[query.Term], expansions: list[str]) -> tuple[str, ...]:
         """The normalised strings a group of terms matches: each unquoted term widened with its
@@ -281,6 +327,33 @@ class Searcher:
             date=document.date, issuers=list(document.issuers), themes=list(clause.themes),
             doc_type=document.doc_type, score=float(score), doc_number=document.doc_number,
             press_summary=document.press_summary, validity=document.validity)
+
+
+class _Counts:
+    """A plan's counts from the backend, each match asked at most once per request; `known`
+    holds counts already seen (an unfiltered search's total). With `assume`, a count that was
+    not fetched is answered "some" (1) and recorded in `assumed` (Searcher._planned), and
+    only a prefetch with `ask` goes to the backend."""
+
+    def __init__(self, searcher: Searcher, known: dict[MatchSpec, int] | None = None, *,
+                 assume: bool = False):
+        self.searcher = searcher
+        self.known = dict(known or {})
+        self.assume = assume
+        self.assumed: list[MatchSpec] = []
+
+    def prefetch(self, matches: list[MatchSpec], ask: bool = False) -> None:
+        """Ask for the counts not known yet together (one batch)."""
+        wanted = list(dict.fromkeys(m for m in matches if m not in self.known))
+        if wanted and (ask or not self.assume):
+            self.known.update(zip(wanted, self.searcher._counts(wanted)))
+
+    def __call__(self, match: MatchSpec) -> int:
+        self.prefetch([match])
+        if match not in self.known:
+            self.assumed.append(match)
+            return 1
+        return self.known[match]
 
 
 def backend_opener(settings: str | None = None) -> Callable[[IndexVersion], object]:

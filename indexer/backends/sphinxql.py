@@ -7,16 +7,28 @@ name → id tables of the integer attributes. Queries are compiled by sphinx/enc
 
 Rules, with the measurements behind them (../shared/notes/scale-out.md):
 - **Exact totals**: `SHOW META` total_found, exact with any max_matches (§3).
-- **Exact facets**: `OPTION max_matches` ≥ the distinct values of the largest facet, else groups
-  go missing (1,474 issuers with the default 1000: 474 lost, §3); we send
-  max(offset + limit, #issuers, #themes, MIN_MAX_MATCHES). An MVA facet counts a clause under
-  each of its values, as the Whoosh engine does per distinct issuer.
+- **Exact facets**: `OPTION max_matches` ≥ the number of groups, else groups go missing (1,474
+  issuers with the default 1000: 474 lost, §3); a grouped statement sends max(#documents + 1,
+  #issuers + 1, #themes + 1, MIN_MAX_MATCHES). An MVA group counts a clause under each of its
+  values, as the Whoosh engine does per distinct issuer.
+- **Few full-text evaluations per search**: Sphinx 2.2.11 evaluates the full-text query once per
+  statement *and once per FACET* (§3), except that statements of one batch that differ only in
+  grouping share one evaluation (its multi-query optimisation; a ranked, ungrouped statement
+  in the batch turns that off for all of them). So a page with facets is two batches sent at
+  once on two connections: the ranked page; and, unranked (`ranker=none`), the clause-level
+  facet (GROUP BY themes) with one `GROUP BY docid` returning each matching document's clause
+  count with its document-level attributes (year, type, validity, issuers — the same on every
+  clause of a document, sphinx/build.py), from which the document count and the four
+  document-level facets are summed here, exactly. Five FACETs and a separate document count
+  cost seven evaluations (docs/scale-out.md).
 - **`WEIGHT()` unaliased** and `ORDER BY WEIGHT() DESC, id ASC`: an alias + FACET on a
   distributed index fails (`column 'weight()/w' not found`, §4); the id tie-break (id =
   docnum + 1) keeps pages stable and matches the Whoosh order on ties.
 - **Silent partial answers**: a dead agent still answers, with fewer matches; only SHOW WARNINGS
-  says so (§4). Every search reads the warnings and lists them in `Ranked.missing`; `count()`,
-  which has no place for them, raises BackendUnavailable instead of returning a wrong number.
+  says so (§4). Every statement is followed by its own SHOW META and SHOW WARNINGS in the same
+  batch (each describes the statement before it); every search lists the warnings of all its
+  statements in `Ranked.missing`; `count()`, which has no place for them, raises
+  BackendUnavailable instead of returning a wrong number.
 - **Bounded time**: PyMySQL connect/read timeouts here, agent timeouts in the cluster config
   (the read timeout is above the agent query timeout so a slow shard becomes a warning, not a
   client timeout). A head node that cannot be reached or answer raises BackendUnavailable.
@@ -31,9 +43,13 @@ import bisect
 import json
 import re
 import threading
+from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 
 import pymysql
+from pymysql.constants import CLIENT
 
 from indexer.analysis import _WORDLIKE      # the characters the Whoosh bigram field keeps
 from indexer.backends.base import (BackendError, BackendUnavailable, FilterSpec, MatchSpec,
@@ -44,14 +60,19 @@ from indexer.sphinx.build import SPHINX_MANIFEST
 CONNECT_TIMEOUT_S = 2.0
 READ_TIMEOUT_S = cluster.AGENT_QUERY_TIMEOUT_MS / 1000 + 10.0
 MIN_MAX_MATCHES = 5000
+# Threads (each with its connection) sending the grouped facet statements of concurrent searches.
+FACET_THREADS = 4
 # Rows per statement of an export (limit=None): max_matches must cover offset+limit.
 EXPORT_CHUNK = 2000
 # ORDER BY of each sort (indexer.params.SORTS); id ASC keeps a document's clauses in order.
 ORDERS = {"relevance": "WEIGHT() DESC, id ASC", "date": "date_rank DESC, id ASC",
           "date_asc": "date_rank ASC, id ASC"}
+# Facet → (attribute, name table; None: the value is its own name). The theme facet is grouped
+# per clause; the others are document attributes, summed from the GROUP BY docid rows.
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),
                  "type": ("doctype", "types"), "year": ("year", None),
                  "validity": ("validity", "validities")}
+DOCUMENT_COLUMNS = ("year", "doctype", "validity", "issuers")
 _OPTIONS = (f"ranker={encode.RANKER}, idf='{encode.IDF}', global_idf=1, field_weights=("
             + ", ".join(f"{f}={w}" for f, w in encode.FIELD_WEIGHTS.items()) + ")")
 # "more like this": this many of the clause's rarest bigrams, of which RELATED_QUORUM must match.
@@ -61,6 +82,20 @@ RELATED_QUORUM = 0.25
 # can't connect): worth one reconnect before giving up (an idle connection may have been closed).
 _CONNECTION_LOST = {2006, 2013, 2003, 2055}
 _AGENT = re.compile(r"agent ([^\s:]+:\d+)")
+# One statement: SQL with %s placeholders, and its arguments.
+Statement = tuple[str, tuple]
+
+
+@dataclass
+class Answer:
+    """What searchd said to one statement of a batch."""
+    rows: list[tuple]
+    meta: dict[str, str]
+    warnings: list[str]
+
+    @property
+    def total_found(self) -> int:
+        return int(self.meta.get("total_found", 0))
 
 
 class SphinxQLBackend:
@@ -92,6 +127,8 @@ class SphinxQLBackend:
             start += size
         self._local = threading.local()
         self._opened: list[pymysql.connections.Connection] = []    # every thread's, for close()
+        # Sends a page's grouped statements on its own connection while the ranked page runs.
+        self._facet_pool = ThreadPoolExecutor(max_workers=FACET_THREADS, thread_name_prefix="cesou-facets")
         self._lock = threading.Lock()
         self._texts: list[str] | None = None
 
@@ -104,7 +141,10 @@ class SphinxQLBackend:
                 connection = pymysql.connect(
                     host=self.url.host, port=self.url.port, user="", password="",
                     connect_timeout=CONNECT_TIMEOUT_S, read_timeout=READ_TIMEOUT_S,
-                    write_timeout=READ_TIMEOUT_S, charset="utf8mb4")
+                    write_timeout=READ_TIMEOUT_S, charset="utf8mb4",
+                    # Batches (_run_once): searchd accepts them either way; MySQL-protocol
+                    # servers that check the capability want it asked for.
+                    client_flag=CLIENT.MULTI_STATEMENTS)
             except pymysql.err.MySQLError as error:
                 raise BackendUnavailable(f"搜索服务暂时无法连接（{self.url}）。 Cannot reach the "
                                          f"search backend {self.url}: {error}") from None
@@ -122,12 +162,12 @@ class SphinxQLBackend:
                     self._opened.remove(connection)
             _close(connection)
 
-    def _run(self, sql: str, args: tuple = ()) -> tuple[list[tuple], dict[str, str], list[str]]:
-        """(result sets of `sql`, SHOW META, SHOW WARNINGS messages); one reconnect when the
-        connection was lost (an idle one may have been closed by the server)."""
+    def _run(self, statements: list[Statement]) -> list[Answer]:
+        """Each statement's rows, SHOW META and SHOW WARNINGS messages, all in one round trip;
+        one reconnect when the connection was lost (an idle one may have been closed)."""
         for attempt in (0, 1):
             try:
-                return self._run_once(sql, args)
+                return self._run_once(statements)
             except pymysql.err.OperationalError as error:
                 self._drop_connection()
                 # A timed-out read is not retried: that would double the bounded wait.
@@ -139,20 +179,37 @@ class SphinxQLBackend:
                 raise BackendError(f"{self.url} refused a query: {error}") from None
         raise AssertionError("unreachable")
 
-    def _run_once(self, sql: str, args: tuple):
+    def _run_once(self, statements: list[Statement]) -> list[Answer]:
+        """One multi-statement batch: `S1; SHOW META; SHOW WARNINGS; S2; SHOW META; …`.
+        In a batch SHOW META and SHOW WARNINGS describe the statement just before them; a
+        statement without a warning may still get an empty warning row (ignored). A CALL
+        cannot be batched (syntax error): it is sent alone, without META and warnings."""
+        if len(statements) == 1 and statements[0][0].startswith("CALL "):
+            with self._connection().cursor() as cursor:
+                cursor.execute(*statements[0])
+                return [Answer(list(cursor.fetchall()), {}, [])]
+        sql = "; ".join(f"{text}; SHOW META; SHOW WARNINGS" for text, _ in statements)
+        args = tuple(arg for _, arguments in statements for arg in arguments)
         with self._connection().cursor() as cursor:
             cursor.execute(sql, args)
             sets = [cursor.fetchall()]
             while cursor.nextset():
                 sets.append(cursor.fetchall())
-            cursor.execute("SHOW META")
-            meta = {str(k): str(v) for k, v in cursor.fetchall()}
-            cursor.execute("SHOW WARNINGS")
-            warnings = [str(row[2]).rstrip("\x00") for row in cursor.fetchall()]
-        return sets, meta, warnings
+        if len(sets) != 3 * len(statements):
+            raise BackendError(f"{self.url} answered {len(sets)} result sets to "
+                               f"{len(statements)} statements (3 each expected)")
+        answers = []
+        for k in range(len(statements)):
+            rows, meta_rows, warning_rows = sets[3 * k:3 * k + 3]
+            meta = {str(key): str(value) for key, value in meta_rows}
+            warnings = [str(row[2]).rstrip("\x00") for row in warning_rows]
+            warnings += [meta["warning"].rstrip("\x00")] if "warning" in meta else []
+            answers.append(Answer(list(rows), meta, list(dict.fromkeys(w for w in warnings if w))))
+        return answers
 
     def close(self) -> None:
         """Close every thread's connection (the backend of a replaced version)."""
+        self._facet_pool.shutdown(wait=False)
         with self._lock:
             opened, self._opened = self._opened, []
         for connection in opened:
@@ -203,23 +260,70 @@ class SphinxQLBackend:
         if sort not in ORDERS or offset < 0 or limit < 0:
             raise ValueError(f"bad paging or sort: sort={sort!r} offset={offset} limit={limit}")
         where, args = self._where(match, filters)
-        order = ORDERS[sort]
-        sql = (f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {order} "
-               f"LIMIT {int(offset)},{max(int(limit), 1)} "
-               f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, {_OPTIONS}")
-        names = list(FACET_COLUMNS) if facets else []
-        for name in names:
-            sql += f" FACET {FACET_COLUMNS[name][0]} ORDER BY COUNT(*) DESC LIMIT {self._facet_limit(name)}"
-        sets, meta, warnings = self._run(sql, args)
-        rows = self._known(list(sets[0])[:limit])
-        missing = self._missing(warnings)
-        documents = self._document_count(where, args, missing) if facets else 0
+        statements = [(f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {ORDERS[sort]} "
+                       f"LIMIT {int(offset)},{max(int(limit), 1)} "
+                       f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, {_OPTIONS}", args)]
+        # The grouped statements share one unranked evaluation (searchd's multi-query
+        # optimisation) only in a batch of their own; sent on a second connection, they run
+        # while the ranked page does.
+        grouped = self._in_background(self._facet_statements(where, args)) if facets else None
+        try:
+            answers = self._run(statements)
+        except BaseException:
+            if grouped:
+                wait([grouped])         # its connection is free again before this one raises
+            raise
+        answers += grouped.result() if grouped else []
+        page = answers[0]
+        rows = self._known(page.rows[:limit])
+        missing = self._missing([w for answer in answers for w in answer.warnings])
+        documents, counts = self._facets(*answers[1:]) if facets else (0, {})
         return Ranked(
-            total=int(meta.get("total_found", 0)), documents=documents,
+            total=page.total_found, documents=documents,
             docnums=[docnum for docnum, _ in rows],
             scores=[_score(weight) for _, weight in rows],
-            facets={name: self._facet(name, result) for name, result in zip(names, sets[1:])},
-            missing=missing)
+            facets=counts, missing=missing)
+
+    def _in_background(self, statements: list[Statement]) -> Future:
+        """_run(statements) on a facet thread (its own connection); run here and now when the
+        backend was closed meanwhile (a replaced version finishing a request)."""
+        try:
+            return self._facet_pool.submit(self._run, statements)
+        except RuntimeError:
+            done: Future = Future()
+            try:
+                done.set_result(self._run(statements))
+            except Exception as error:      # noqa: BLE001 - handed to the caller via the future
+                done.set_exception(error)
+            return done
+
+    def _facet_statements(self, where: str, args: tuple) -> list[Statement]:
+        """The themes grouped per clause, and the matching documents with their clause counts
+        and document-level attributes; `ranker=none`: a group needs no weight."""
+        grouped = f"OPTION ranker=none, max_matches={self._max_matches(len(self.tables.documents) + 1)}"
+        return [
+            (f"SELECT GROUPBY(), COUNT(*) FROM {self.index} WHERE {where} GROUP BY themes "
+             f"LIMIT {len(self.tables.themes) + 1} {grouped}", args),
+            (f"SELECT docid, {', '.join(DOCUMENT_COLUMNS)}, COUNT(*) FROM {self.index} WHERE {where} "
+             f"GROUP BY docid LIMIT {len(self.tables.documents) + 1} {grouped}", args)]
+
+    def _facets(self, themes: Answer, documents: Answer) -> tuple[int, dict[str, dict[str, int]]]:
+        """(distinct documents, facet → value → clauses) from the two grouped answers. The
+        document count is the group count of GROUP BY docid (exact: max_matches holds every
+        document, §3 of the scale-out notes); a document's clauses count once under each of
+        its values of a document-level facet (issuers: each distinct issuer)."""
+        sums: dict[str, Counter] = {column: Counter() for column in DOCUMENT_COLUMNS}
+        for _, year, doctype, validity, issuers, count in documents.rows:
+            count = int(count)
+            sums["year"][int(year)] += count
+            sums["doctype"][int(doctype)] += count
+            sums["validity"][int(validity)] += count
+            for issuer in {int(i) for i in str(issuers).split(",") if i.strip()}:
+                sums["issuers"][issuer] += count
+        counts = {"theme": self._facet("theme", themes.rows)}
+        for name in ("issuer", "type", "year", "validity"):
+            counts[name] = self._facet(name, sums[FACET_COLUMNS[name][0]].most_common())
+        return documents.total_found, counts
 
     def _search_all(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int,
                     facets: bool) -> Ranked:
@@ -238,30 +342,16 @@ class SphinxQLBackend:
         return Ranked(total=first.total, documents=first.documents, docnums=docnums, scores=scores,
                       facets=first.facets, missing=missing)
 
-    def _document_count(self, where: str, args: tuple, missing: list[str]) -> int:
-        """Distinct documents among the matches: the group count of GROUP BY docid (exact while
-        max_matches holds every document, §3 of the scale-out notes)."""
-        sql = (f"SELECT id FROM {self.index} WHERE {where} GROUP BY docid LIMIT 1 "
-               f"OPTION ranker=none, max_matches={self._max_matches(len(self.tables.documents) + 1)}")
-        _, meta, warnings = self._run(sql, args)
-        missing += [m for m in self._missing(warnings) if m not in missing]
-        return int(meta.get("total_found", 0))
-
     def _missing(self, warnings: list[str]) -> list[str]:
         """The shards behind the agents a warning names (`agent 127.0.0.1:9312: connect()
         failed`); any other warning is listed as it is: an answer with a warning is partial."""
         missing: list[str] = []
         for warning in warnings:
-            found = _AGENT.search(warning)
-            shards = self.agents.get(found.group(1), []) if found else []
+            shards = [s for agent in _AGENT.findall(warning) for s in self.agents.get(agent, [])]
             for part in shards or [warning]:
                 if part not in missing:
                     missing.append(part)
         return missing
-
-    def _facet_limit(self, name: str) -> int:
-        table = FACET_COLUMNS[name][1]
-        return len(getattr(self.tables, table)) + 1 if table else MIN_MAX_MATCHES
 
     def _facet(self, name: str, rows) -> dict[str, int]:
         """value name → clause count; the id 0 (no type, no numeric year) is not a value."""
@@ -277,13 +367,22 @@ class SphinxQLBackend:
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         """Exact number of matching clauses; BackendUnavailable when a shard did not answer
         (a partial count has nowhere to say so here)."""
-        where, args = self._where(match, filters)
-        _, meta, warnings = self._run(
-            f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none", args)
+        return self.counts([match], filters)[0]
+
+    def counts(self, matches: list[MatchSpec], filters: FilterSpec | None = None) -> list[int]:
+        """count() of each match, in one round trip (the planner's per-term counts)."""
+        if not matches:
+            return []
+        statements = []
+        for match in matches:
+            where, args = self._where(match, filters)
+            statements.append((f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none", args))
+        answers = self._run(statements)
+        warnings = list(dict.fromkeys(w for answer in answers for w in answer.warnings))
         if warnings:
             raise BackendUnavailable(f"部分搜索分片未响应，无法给出准确计数。 Some shards did not "
                                      f"answer: {'; '.join(warnings)}")
-        return int(meta.get("total_found", 0))
+        return [answer.total_found for answer in answers]
 
 
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
@@ -296,17 +395,17 @@ class SphinxQLBackend:
         tokens = _wordlike_bigrams(texts[docnum])
         if not tokens:
             return []
-        sets, _, _ = self._run(f"CALL KEYWORDS(%s, %s, 1)", (" ".join(tokens), f"{self.index}_0"))
-        docs = {str(row[1]): int(row[3]) for row in sets[0]}
+        [keywords] = self._run([("CALL KEYWORDS(%s, %s, 1)", (" ".join(tokens), f"{self.index}_0"))])
+        docs = {str(row[1]): int(row[3]) for row in keywords.rows}
         chosen = sorted((t for t in tokens if docs.get(t, 0) > 0), key=lambda t: (docs[t], t))
         chosen = chosen[:RELATED_TERMS] or tokens[:RELATED_TERMS]
         quorum = max(1, round(len(chosen) * RELATED_QUORUM))
         query = f'@body2 "{" ".join(chosen)}"/{quorum}'
-        sets, _, _ = self._run(
+        [found] = self._run([(
             f"SELECT id, WEIGHT() FROM {self.index} WHERE "
             f"{' AND '.join(['MATCH(%s)', *self._generation(), f'id != {self._clause_id(docnum)}'])} "
-            f"ORDER BY WEIGHT() DESC, id ASC LIMIT {int(limit)} OPTION {_OPTIONS}", (query,))
-        return [(n, _score(weight)) for n, weight in self._known(sets[0])]
+            f"ORDER BY WEIGHT() DESC, id ASC LIMIT {int(limit)} OPTION {_OPTIONS}", (query,))])
+        return [(n, _score(weight)) for n, weight in self._known(found.rows)]
 
     def _normalized_texts(self) -> list[str]:
         """The version's normalised clause texts, read on the first related() call only."""
