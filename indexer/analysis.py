@@ -5,11 +5,14 @@ simplified, whitespace removed. Whitespace between two Latin letters or digits i
 space so that "STS Network" stays two words; every other space is a wrap or layout artifact
 (`国发〔2015〕 64 号`, `2017年 1月`) and must not block a match.
 
-Two Whoosh tokenizers read that normalised text:
-- `BigramTokenizer`: overlapping character bigrams, used to find candidate clauses for any
-  substring, however jieba would segment it;
+What reads that normalised text:
+- `bigrams`: overlapping character bigrams, which find candidate clauses for any substring,
+  however jieba would segment it (the Whoosh backend keeps them in its own postings files,
+  indexer/backends/bigram_postings.py, not in a Whoosh field);
 - `WordTokenizer`: jieba words (search mode, policy user dictionary), used for BM25 ranking.
-Both classes live here, in an importable module, because Whoosh pickles the schema.
+`BigramTokenizer` is the bigram field as Whoosh indexed it before (store FORMAT 2); its schema
+may still be unpickled from an old version, and the tests compare the postings files' BM25
+with it. Tokenizers live here, in an importable module, because Whoosh pickles the schema.
 """
 from __future__ import annotations
 
