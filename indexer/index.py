@@ -98,8 +98,7 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
     with build_lock(index_dir):
         started = time.monotonic()
         scanned = pipeline.scan(corpus_dir)
-        # The date is an input too: validity (尚未施行, 已失效) is worked out as of the build day.
-        inputs = {**pipeline.build_inputs(*scanned), "date": date.today().isoformat()}
+        inputs = pipeline.build_inputs(*scanned)
         previous = published_version(index_dir)
         if not full and previous and not config.backend() and _manifest(previous).get("inputs") == inputs:
             return _republish(previous, corpus_dir, index_dir, started)

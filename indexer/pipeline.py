@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from indexer import analytics_files
@@ -73,13 +74,18 @@ class ParsedCorpus:
 
     def manifest_inputs(self) -> dict:
         """What the build read, as the version's manifest records it (see build_inputs)."""
-        return {"parser_version": self.parser_version, "files": dict(self.inputs)}
+        return _inputs(self.parser_version, dict(self.inputs))
 
 
 def build_inputs(parser_version: str, files: list[CorpusFile]) -> dict:
-    """What a build reads: the parser version and each corpus file's cache key. A build whose
-    inputs equal the published version's has nothing to do but publish it again."""
-    return {"parser_version": parser_version, "files": {f.name: f.key for f in files}}
+    """What a build reads: the parser version, each corpus file's cache key, and the day
+    (validity — 尚未施行, 已失效 — is worked out as of the build day). A build whose inputs
+    equal the published version's has nothing to do but publish it again."""
+    return _inputs(parser_version, {f.name: f.key for f in files})
+
+
+def _inputs(parser_version: str, files: dict[str, str]) -> dict:
+    return {"parser_version": parser_version, "files": files, "date": date.today().isoformat()}
 
 
 def build_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None) -> Corpus:

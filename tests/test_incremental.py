@@ -107,6 +107,17 @@ def test_unchanged_corpus_is_republished_without_parsing(corpus, tmp_path, parse
     assert_same_as_full(corpus, tmp_path / "index", tmp_path)
 
 
+def test_a_version_published_from_a_parsed_corpus_is_republished_too(corpus, tmp_path, parsed_files):
+    """publish() with ParsedCorpus.manifest_inputs (what bench/worker.py does) records the
+    same inputs as build(), so the next build with nothing changed republishes."""
+    parsed = pipeline.parse_corpus(corpus, cache_dir=tmp_path / "index")
+    with index.build_lock(tmp_path / "index"):
+        index.publish(parsed.corpus, corpus, tmp_path / "index", normalized=parsed.normalized(),
+                      inputs=parsed.manifest_inputs(), analytics=parsed.analytics)
+    parsed_files.clear()
+    assert build(corpus, tmp_path / "index").reused == "all" and parsed_files == []
+
+
 def test_changed_added_and_removed_files_give_the_full_build(corpus, tmp_path, parsed_files):
     build(corpus, tmp_path / "index")
     changed = next(corpus.glob("中国科协*.txt"))
