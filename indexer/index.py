@@ -3,7 +3,8 @@
 The folder layout and the JSON form of the records are indexer/store.py's.
 
 Links (issue 14): every publish runs `links.link_corpus` over the whole corpus — never an
-incremental update, so adding a document that cites an old one grows the old one's 被引用 list —
+incremental update (only the extraction of an unchanged document's citations is reused, from
+the parse cache's ReferenceMemo), so adding a document that cites an old one grows the old one's 被引用 list —
 with today's date (validity is as of the build: rebuild to refresh it), the editor's
 validity.toml and the issuer names of aliases.toml. The graph is written as citations.json, and
 each Document carries its status (`Document.validity`) so filters and facets treat it like any
@@ -52,9 +53,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from indexer import aliases, analysis, analytics_files, config, links, pipeline, store
+from indexer import cache as parse_cache
 from indexer.backends import whoosh
 from indexer.clausetext import clause_context, clause_text, concatenated, document_texts
 from indexer.links import CitationGraph
+from indexer.links.extract import extract_document
 from indexer.links.validity import CONFIG_NAME as VALIDITY_CONFIG
 from indexer.records import Corpus, Document
 from indexer.sphinx.build import publish_sphinx
@@ -132,7 +135,13 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
     index segments and echo pairs of the `previous` version whose content is unchanged are
     reused; `analytics` are the documents' analytics inputs when the parse computed them."""
     started = time.monotonic() if started is None else started
-    corpus, graph, link_warnings = link(corpus, corpus_dir, date.today())
+    parser_version = (inputs or {}).get("parser_version", "")
+    cache = parse_cache.ParseCache(index_dir, parser_version) if parser_version else None
+    # Citations extracted by the previous build are reused for unchanged documents (not by --full).
+    memo = cache.reference_memo() if cache and previous else parse_cache.ReferenceMemo({})
+    corpus, graph, link_warnings = link(corpus, corpus_dir, date.today(), memo)
+    if cache:
+        cache.write_reference_memo(memo)
     version = _new_version(index_dir)
     build_id = version.name
     try:
@@ -170,13 +179,17 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
     return report
 
 
-def link(corpus: Corpus, corpus_dir: Path, today: date
+def link(corpus: Corpus, corpus_dir: Path, today: date,
+         memo: parse_cache.ReferenceMemo | None = None
          ) -> tuple[Corpus, CitationGraph, dict[str, list[str]]]:
     """The citation graph of `corpus` as of `today`, the corpus with each document's validity
-    set from it, and warnings about validity.toml entries naming no document of the corpus."""
+    set from it, and warnings about validity.toml entries naming no document of the corpus.
+    `memo` gives the references extracted from unchanged documents by the previous build."""
     overrides = links.load_overrides(corpus_dir)
+    memo = memo or parse_cache.ReferenceMemo({})
     graph = links.link_corpus(corpus.documents, corpus.aliases, overrides, today=today,
-                              issuer_names=aliases.load_aliases(corpus_dir).issuers)
+                              issuer_names=aliases.load_aliases(corpus_dir).issuers,
+                              extract=lambda d: memo.references(d, extract_document))
     documents = [dataclasses.replace(d, validity=str(graph.validity[d.id].status))
                  for d in corpus.documents]
     known = {d.id for d in documents}

@@ -61,15 +61,23 @@ EXPORT_DOCUMENT_KEYS = ("id", "title", "doc_number", "issuers", "date", "doc_typ
                         "source", "source_url", "attachments", "aliases", "press_summary")
 EXPORT_CLAUSE_KEYS = ("id", "label", "heading", "text", "parent", "fields")
 
-_CLAUSE_FIELDS = frozenset(f.name for f in fields(Clause))
-_DOCUMENT_FIELDS = frozenset(f.name for f in fields(Document)) - {"clauses"}
+_CLAUSE_ORDER = tuple(f.name for f in fields(Clause))
+_DOCUMENT_ORDER = tuple(f.name for f in fields(Document))
+_CLAUSE_FIELDS = frozenset(_CLAUSE_ORDER)
+_DOCUMENT_FIELDS = frozenset(_DOCUMENT_ORDER) - {"clauses"}
 
 
 # --- records ⇄ JSON ---------------------------------------------------------------------------
 
 def document_to_dict(document: Document) -> dict:
-    """Every field of a document and its clauses, as JSON-ready data."""
-    return asdict(document)
+    """Every field of a document and its clauses, as JSON-ready data, in field order. The
+    dicts are new; their list and dict values are the record's own (read them, do not change
+    them): `dataclasses.asdict` copied every value recursively and took 6 of a ×100 add-one
+    rebuild's 23 seconds writing documents.json."""
+    data = {name: getattr(document, name) for name in _DOCUMENT_ORDER}
+    data["attachments"] = [asdict(a) for a in document.attachments]
+    data["clauses"] = [{name: getattr(c, name) for name in _CLAUSE_ORDER} for c in document.clauses]
+    return data
 
 
 def document_from_dict(data: dict) -> Document:

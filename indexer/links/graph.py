@@ -12,6 +12,7 @@ its `references` but is neither a 被引用 entry nor a graph edge.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 
 from indexer.links.extract import extract_document
@@ -23,18 +24,20 @@ from indexer.records import Document
 
 def link_corpus(documents: list[Document], aliases: dict[str, str],
                 overrides: dict[str, Override] | None = None, *, today: date,
-                issuer_names: dict[str, list[str]] | None = None) -> CitationGraph:
+                issuer_names: dict[str, list[str]] | None = None,
+                extract: Callable[[Document], list[Reference]] = extract_document) -> CitationGraph:
     """References, 被引用, validity and unresolved titles of every document.
 
     aliases: Corpus.aliases (alias document id → kept id); overrides: load_overrides(corpus);
     issuer_names: aliases.toml's [issuers] (canonical → other names), so 中科院 in a cited title
-    matches 中国科学院 in a document's own.
+    matches 中国科学院 in a document's own; extract: a document's references (extract_document,
+    or a memo of it that gives the same lists: indexer/cache.py ReferenceMemo).
     """
     index = build_index(documents, aliases, issuer_names)
     graph = CitationGraph()
     for document in documents:
         graph.references[document.id] = [resolve(ref, document, index)
-                                          for ref in extract_document(document)]
+                                          for ref in extract(document)]
         graph.cited_by[document.id] = []
     repeals: dict[str, list[Reference]] = defaultdict(list)
     for reference in graph.all_references():
