@@ -43,6 +43,7 @@ A build costs what changed since the previous one (`--full` reuses nothing):
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import shutil
 import time
@@ -113,6 +114,10 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
                 bar.update()
             parsed = pipeline.parse_corpus(corpus_dir, progress, cache_dir=index_dir,
                                            scanned=scanned, reuse=not full)
+        # The parsed corpus lives until the build ends: kept out of the cyclic collector, whose
+        # full passes over it (~0.2–0.5 s each at ×100) recur as the publish allocates.
+        # Measured on a ×100 add-one rebuild: 15.8 → 14.4 s.
+        gc.freeze()
         return publish(parsed.corpus, corpus_dir, index_dir, show_progress, started,
                        normalized=parsed.normalized(), inputs=inputs,
                        previous=None if full else previous, analytics=parsed.analytics)
