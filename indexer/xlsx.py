@@ -28,6 +28,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
@@ -171,16 +172,11 @@ def cell_text(value) -> str:
     return _ILLEGAL.sub("", str(value))[:MAX_CELL_CHARS]
 
 
-_LETTERS: dict[int, str] = {}
-
-
+@lru_cache(maxsize=None)
 def column_letter(number: int) -> str:
-    """A, B, … Z, AA, … for a 1-based column number."""
-    found = _LETTERS.get(number)
-    if found is None:
-        letters, n = "", number
-        while n:
-            n, r = divmod(n - 1, 26)
-            letters = chr(65 + r) + letters
-        found = _LETTERS[number] = letters
-    return found
+    """A, B, … Z, AA, … for a 1-based column number (cached: asked once per cell)."""
+    letters, n = "", number
+    while n:
+        n, r = divmod(n - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters

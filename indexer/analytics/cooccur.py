@@ -113,7 +113,7 @@ class WordStats:
     def assemble(cls, segmented: Iterable[tuple[tuple[str, str], str]],
                  stopwords: frozenset[str]) -> WordStats:
         """The stats from each clause's `segment` output, in document order: the stop words
-        are taken out here. Gives what `build` gives, without segmenting anything."""
+        are taken out here (the one place that numbers words; `build` segments, then calls it)."""
         number: dict[str, int] = {}
         clause_words: dict[tuple[str, str], array] = {}
         for key, words in segmented:
@@ -125,14 +125,14 @@ class WordStats:
     @classmethod
     def build(cls, documents: Sequence[Document], stopwords: frozenset[str],
               map_each: Callable = map) -> WordStats:
-        """Segment every clause of the collection (the build-time step; call it after
-        `analysis.configure_jieba` has loaded the version's dictionary). `map_each` may be a
-        parallel map (indexer/pipeline.py `parallel_map`): documents are segmented in chunks."""
+        """Segment every clause of the collection (call it after `analysis.configure_jieba`
+        has loaded the version's dictionary) and `assemble` the stats, as a build does from the
+        parse workers' output. `map_each` may be a parallel map (indexer/pipeline.py
+        `parallel_map`): documents are segmented in chunks."""
         clear_segment_cache()     # words cached under an earlier dictionary
-        chunks = [(documents[i:i + BUILD_CHUNK], stopwords)
-                  for i in range(0, len(documents), BUILD_CHUNK)]
-        return cls.from_sets((item for sets in map_each(_chunk_sets, chunks) for item in sets),
-                             stopwords)
+        chunks = [documents[i:i + BUILD_CHUNK] for i in range(0, len(documents), BUILD_CHUNK)]
+        return cls.assemble((item for found in map_each(_chunk_segments, chunks) for item in found),
+                            stopwords)
 
     @cached_property
     def number(self) -> dict[str, int]:
@@ -172,10 +172,8 @@ def _frequency(words: int, clause_words: Iterable[array]) -> array:
     return frequency
 
 
-def _chunk_sets(job: tuple[Sequence[Document], frozenset[str]]) -> list[tuple[tuple[str, str], list[str]]]:
-    documents, stopwords = job
-    return [((d.id, c.id), sorted(word_set(clause_text(c), stopwords)))
-            for d in documents for c in d.clauses]
+def _chunk_segments(documents: Sequence[Document]) -> list[tuple[tuple[str, str], str]]:
+    return [((d.id, c.id), segment(normalize(clause_text(c)))) for d in documents for c in d.clauses]
 
 
 @dataclass(kw_only=True)
