@@ -25,7 +25,7 @@ def jieba_dictionary(tmp_path_factory):
 
 
 def stats_of(sets: dict[str, set[str]]) -> WordStats:
-    return WordStats.from_sets(((("d", k), v) for k, v in sets.items()))
+    return WordStats.assemble(((("d", k), " ".join(sorted(v))) for k, v in sets.items()), frozenset())
 
 
 def pairs(keys):

@@ -100,16 +100,6 @@ class WordStats:
     stopwords: frozenset[str]
 
     @classmethod
-    def from_sets(cls, sets: Iterable[tuple[tuple[str, str], Iterable[str]]],
-                  stopwords: frozenset[str] = frozenset()) -> WordStats:
-        number: dict[str, int] = {}
-        clause_words: dict[tuple[str, str], array] = {}
-        for key, found in sets:
-            clause_words[key] = array("I", [number.setdefault(w, len(number)) for w in sorted(set(found))])
-        return cls(vocabulary=list(number), clause_words=clause_words,
-                   frequency=_frequency(len(number), clause_words.values()), stopwords=stopwords)
-
-    @classmethod
     def assemble(cls, segmented: Iterable[tuple[tuple[str, str], str]],
                  stopwords: frozenset[str]) -> WordStats:
         """The stats from each clause's `segment` output, in document order: the stop words
