@@ -81,3 +81,17 @@ def test_csv_field_quotes_as_csv_writer_does(cells):
     out = io.StringIO()
     csv.writer(out, lineterminator="\r\n").writerow(cells)
     assert ",".join(map(csv_field, cells)) + "\r\n" == out.getvalue()
+
+
+def test_shared_runs_give_the_cells_they_stand_for():
+    """A run of cells given once as xlsx.Shared (a document's cells in each of its clauses' rows)
+    reads back as the same cells in every row, wherever the row puts it."""
+    doc = xlsx.Shared(["标题 & <一>", "", 2017, None, " 前后空格 ", "a\x07b"])
+    plain = [[n, "条款", *doc.cells, "正文\n第二段"] for n in range(3)]
+    shared = [[n, "条款", doc, "正文\n第二段"] for n in range(3)]
+    header = ["n", "c", "t", "e", "y", "none", "s", "ctl", "text"]
+    a, b = (list(read([xlsx.Sheet(name="s", header=header, rows=rows)]).worksheets[0].iter_rows(values_only=True))
+            for rows in (plain, shared))
+    assert a == b
+    assert a[1] == (0, "条款", "标题 & <一>", None, 2017, None, " 前后空格 ", "ab", "正文\n第二段")
+    assert a[3][0] == 2
