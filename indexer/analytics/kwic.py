@@ -99,7 +99,7 @@ class Terms:
                 spans.append((at, at + size))
                 at = normalized.find(needle, at + size)
             return spans
-        found = [(s, -e) for term in self.latin for s, e in find_all(normalized, term)]
+        found = [(s, -e) for term in self.latin if term in normalized for s, e in find_all(normalized, term)]
         for needle in self.plain:
             size = len(needle)
             at = normalized.find(needle)
