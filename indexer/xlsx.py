@@ -43,6 +43,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
@@ -166,45 +167,50 @@ def _sheet_xml(sheet: Sheet) -> Iterator[str]:
     number = 0
     if sheet.header:
         number = 1
-        yield _row_xml(1, sheet.header, BOLD)
-    rows: list[str] = []
-    for number, row in enumerate(sheet.rows, number + 1):
-        rows.append(_row_xml(number, row, PLAIN))
-        if len(rows) == ROWS_PER_CHUNK:
-            yield "".join(rows)
-            rows = []
-    yield "".join(rows) + "</sheetData></worksheet>"
+        yield _row_xml(1, sheet.header, BOLD, _plain([v for v in sheet.header if type(v) is str]))
+    rows = iter(sheet.rows)
+    while chunk := list(islice(rows, ROWS_PER_CHUNK)):
+        # The text cells of a chunk are checked together: most chunks have none to cut, clean
+        # of control characters (only line breaks refused by str.isprintable) or escape.
+        plain = _plain([value for row in chunk for value in row if type(value) is str])
+        yield "".join([_row_xml(n, row, PLAIN, plain) for n, row in enumerate(chunk, number + 1)])
+        number += len(chunk)
+    yield "</sheetData></worksheet>"
+
+
+def _plain(texts: list[str]) -> bool:
+    """Whether none of `texts` needs `_text_xml`."""
+    joined = "".join(texts)
+    return (not ("&" in joined or "<" in joined or ">" in joined)
+            and (joined.isprintable() or joined.replace("\n", "").isprintable())
+            and max(map(len, texts), default=0) <= MAX_CELL_CHARS)
 
 
 class Shared:
     """Consecutive cells that many rows repeat (a document's cells in each of its clauses'
-    rows), given as one value of each of those rows: their XML is made once, with the row
-    number left as a \\x00 (a character no cell text keeps), then filled in per row."""
-    __slots__ = ("cells", "_at", "_xml")
+    rows), given as one value of each of those rows: their XML is made once, split where the
+    row number goes, and joined with it per row."""
+    __slots__ = ("cells", "_column", "_style", "_parts")
 
     def __init__(self, cells: Sequence):
         self.cells = tuple(cells)
-        self._at: tuple[int, str] | None = None      # (first column, style) of `_xml`
-        self._xml = ""
+        self._column, self._style, self._parts = 0, "", ("",)
 
-    def xml(self, first_column: int, style_attr: str) -> str:
-        at = self._at
-        if at is None or at[0] != first_column or at[1] != style_attr:
-            self._at = (first_column, style_attr)
-            self._xml = "".join(_cell_xml(column, "\x00", value, style_attr)
-                                for column, value in enumerate(self.cells, first_column))
-        return self._xml
+    def parts(self, first_column: int, style_attr: str) -> tuple[str, ...]:
+        """The XML of the cells from `first_column` on, split where the row number goes."""
+        if self._column != first_column or self._style != style_attr:
+            self._column, self._style = first_column, style_attr
+            self._parts = tuple("".join(_cell_xml(column, "\x00", value, style_attr)
+                                        for column, value in enumerate(self.cells, first_column)
+                                        ).split("\x00"))
+        return self._parts
 
 
-def _row_xml(number: int, cells: Sequence, style: int) -> str:
+def _row_xml(number: int, cells: Sequence, style: int, plain: bool) -> str:
+    """A row's XML; `plain`: no text cell of it needs `_text_xml`."""
     style_attr = f' s="{style}"' if style else ""
     row = str(number)
     out = [f'<row r="{row}">']
-    # The text cells of a row are checked together: most rows need no cell cut, cleaned of
-    # control characters (only line breaks refused by str.isprintable) or escaped.
-    texts = "".join([value for value in cells if type(value) is str])
-    plain = (len(texts) <= MAX_CELL_CHARS and not ("&" in texts or "<" in texts or ">" in texts)
-             and (texts.isprintable() or texts.replace("\n", "").isprintable()))
     column = 1
     for value in cells:
         kind = type(value)
@@ -215,12 +221,12 @@ def _row_xml(number: int, cells: Sequence, style: int) -> str:
                 space = ' xml:space="preserve"' if value.strip() != value else ""
                 out.append(f'<c r="{column_letter(column)}{row}"{style_attr} t="inlineStr"><is>'
                            f'<t{space}>{value}</t></is></c>')
-        elif kind is int:
-            out.append(f'<c r="{column_letter(column)}{row}"{style_attr}><v>{value}</v></c>')
         elif kind is Shared:
-            out.append(value.xml(column, style_attr).replace("\x00", row))
+            out.append(row.join(value.parts(column, style_attr)))
             column += len(value.cells)
             continue
+        elif kind is int:
+            out.append(f'<c r="{column_letter(column)}{row}"{style_attr}><v>{value}</v></c>')
         elif value is not None:
             out.append(_cell_xml(column, row, value, style_attr))
         column += 1

@@ -19,6 +19,7 @@ header is not one of `COLUMNS` is a code column.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 
@@ -28,7 +29,7 @@ from indexer import present, xlsx
 from indexer.analytics.common import Match, csv_text, permalink
 from indexer.facets import year_of
 from indexer.text import LIST_SEPARATOR
-from indexer.records import Clause, Document, QueryError
+from indexer.records import Clause, ClauseKind, Document, QueryError
 
 COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID"), ("title", "文件标题"),
            ("doc_number", "文号"), ("issuers", "发文机关"), ("date", "日期"), ("year", "年份"),
@@ -37,6 +38,7 @@ COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID")
            ("clause_themes", "条款主题"), ("kind", "条款类型"), ("fields", "任务字段"),
            ("permalink", "链接"), ("source", "来源文件")]
 HEADERS = {zh for _, zh in COLUMNS}
+_KIND_TEXT = {kind: str(kind) for kind in ClauseKind}     # str() of a StrEnum, once
 MAX_CODES = 30
 MAX_CODE_LENGTH = 40
 # Wider columns (1-based column numbers) for the title, breadcrumb, text and permalink.
@@ -88,7 +90,8 @@ def _rows(matches: Iterable[Match], base_url: str, join: bool) -> Iterator[list]
         link = base_url + permalink(document.id, clause.id)
         if join:
             yield [rank, known[2], clause.id, known[3], clause.label, clause.heading, crumbs.of(clause),
-                   clause.text, LIST_SEPARATOR.join(clause.themes), str(clause.kind), fields, link, known[4]]
+                   clause.text, LIST_SEPARATOR.join(clause.themes) if clause.themes else "",
+                   _KIND_TEXT.get(clause.kind) or str(clause.kind), fields, link, known[4]]
         else:
             title, doc_number, issuers, date, year, doc_type, themes = known[2]
             yield [rank, document.id, clause.id, title, doc_number, list(issuers), date, year, doc_type,
@@ -102,10 +105,16 @@ class _Breadcrumbs:
     clauses asked about, instead of outlining the whole document)."""
 
     def __init__(self, document: Document):
-        self.by_id = {c.id: c for c in document.clauses}
+        self.document = document
+        self.by_id: dict[str, Clause] | None = None
         self.known: dict[str | None, str] = {}
 
     def of(self, clause: Clause) -> str:
+        if clause.parent is None:      # ids are unique in a document (structure.py): no parents
+            return ""
+        if self.by_id is None:
+            clauses = self.document.clauses
+            self.by_id = dict(zip(map(attrgetter("id"), clauses), clauses))
         found = self.by_id.get(clause.id)
         if found is None:
             return ""
