@@ -32,7 +32,7 @@ Cost (issue 15: ≤ 500 ms p95 per request at ×100). The largest coded sheet of
 for that sheet, against 105 ms / 3.5 MB at level 2 and 250 ms / 2.5 MB at level 6 (the
 default), measured on the shared 2-core machine; each chunk is deflated in a helper thread
 while the next chunk's XML is made (zlib releases the GIL), so on an idle second core the two
-overlap. Making the XML is the rest: cells are checked a row at a time (most need no
+overlap. Making the XML is the rest: text cells are checked a chunk of rows at a time (most need no
 escaping, cleaning or cutting), a document's cells are `Shared`.
 """
 from __future__ import annotations
