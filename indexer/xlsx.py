@@ -211,6 +211,7 @@ def _row_xml(number: int, cells: Sequence, style: int, plain: bool) -> str:
     style_attr = f' s="{style}"' if style else ""
     row = str(number)
     out = [f'<row r="{row}">']
+    append, letters = out.append, _LETTERS
     column = 1
     for value in cells:
         kind = type(value)
@@ -218,19 +219,21 @@ def _row_xml(number: int, cells: Sequence, style: int, plain: bool) -> str:
             if value:
                 if not plain:
                     value = _text_xml(value)
-                space = ' xml:space="preserve"' if value.strip() != value else ""
-                out.append(f'<c r="{column_letter(column)}{row}"{style_attr} t="inlineStr"><is>'
-                           f'<t{space}>{value}</t></is></c>')
+                if value.strip() != value:
+                    append(f'<c r="{letters[column]}{row}"{style_attr} t="inlineStr"><is>'
+                           f'<t xml:space="preserve">{value}</t></is></c>')
+                else:
+                    append(f'<c r="{letters[column]}{row}"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>')
         elif kind is Shared:
-            out.append(row.join(value.parts(column, style_attr)))
+            append(row.join(value.parts(column, style_attr)))
             column += len(value.cells)
             continue
         elif kind is int:
-            out.append(f'<c r="{column_letter(column)}{row}"{style_attr}><v>{value}</v></c>')
+            append(f'<c r="{letters[column]}{row}"{style_attr}><v>{value}</v></c>')
         elif value is not None:
-            out.append(_cell_xml(column, row, value, style_attr))
+            append(_cell_xml(column, row, value, style_attr))
         column += 1
-    out.append("</row>")
+    append("</row>")
     return "".join(out)
 
 
@@ -272,3 +275,14 @@ def column_letter(number: int) -> str:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
     return letters
+
+
+class _Letters(dict):
+    """column number → `column_letter`, filled on use: a plain dict lookup per cell."""
+
+    def __missing__(self, number: int) -> str:
+        self[number] = column_letter(number)
+        return self[number]
+
+
+_LETTERS = _Letters()
