@@ -26,7 +26,7 @@ from typing import BinaryIO
 from openpyxl import load_workbook
 
 from indexer import present, xlsx
-from indexer.analytics.common import Match, csv_text, permalink
+from indexer.analytics.common import Match, clause_segment, csv_text, document_path
 from indexer.facets import year_of
 from indexer.text import LIST_SEPARATOR
 from indexer.records import Clause, ClauseKind, Document, QueryError
@@ -80,20 +80,22 @@ def _rows(matches: Iterable[Match], base_url: str, join: bool) -> Iterator[list]
                          year_of(document), document.doc_type, list(document.themes)]
             if join:
                 described[2], described[6] = LIST_SEPARATOR.join(described[2]), LIST_SEPARATOR.join(described[6])
-                known = (document, _Breadcrumbs(document), xlsx.Shared([document.id]),
-                         xlsx.Shared(described), xlsx.Shared([document.source]))
+                known = (document, _Breadcrumbs(document), base_url + document_path(document.id),
+                         described, xlsx.Shared([document.id]), xlsx.Shared(described),
+                         xlsx.Shared([document.source]))
             else:
-                known = (document, _Breadcrumbs(document), described)
+                known = (document, _Breadcrumbs(document), base_url + document_path(document.id),
+                         described)
             documents[document.id] = known
         crumbs = known[1]
         fields = LIST_SEPARATOR.join(f"{k}：{v}" for k, v in clause.fields.items()) if clause.fields else ""
-        link = base_url + permalink(document.id, clause.id)
+        link = known[2] + clause_segment(clause.id)
         if join:
-            yield [rank, known[2], clause.id, known[3], clause.label, clause.heading, crumbs.of(clause),
+            yield [rank, known[4], clause.id, known[5], clause.label, clause.heading, crumbs.of(clause),
                    clause.text, LIST_SEPARATOR.join(clause.themes) if clause.themes else "",
-                   _KIND_TEXT.get(clause.kind) or str(clause.kind), fields, link, known[4]]
+                   _KIND_TEXT.get(clause.kind) or str(clause.kind), fields, link, known[6]]
         else:
-            title, doc_number, issuers, date, year, doc_type, themes = known[2]
+            title, doc_number, issuers, date, year, doc_type, themes = known[3]
             yield [rank, document.id, clause.id, title, doc_number, list(issuers), date, year, doc_type,
                    list(themes), clause.label, clause.heading, crumbs.of(clause), clause.text,
                    list(clause.themes), clause.kind, fields, link, document.source]
