@@ -29,7 +29,7 @@ from indexer.analytics.common import distinct_documents
 from indexer.records import SearchRequest
 from web.api import csv_filename
 from web.engine import searcher
-from web.responses import content_disposition, csv_text_response, download
+from web.responses import content_disposition, csv_response, csv_text_response, download
 
 bp = Blueprint("analytics_api", __name__, url_prefix="/api")
 
