@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer import analysis, facets, known, params, present, query, store
+from indexer import analysis, facets, known, originals, params, present, query, store
 from indexer.backends import whoosh
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx.cluster import parse_backend_url
@@ -86,6 +86,12 @@ class Searcher:
 
     def document(self, doc_id: str) -> Document | None:
         return self.version.document(doc_id)
+
+    def original(self, doc_id: str) -> Path | None:
+        """The file the document was parsed from, as this version keeps it (indexer/originals.py);
+        None when the version keeps none."""
+        document = self.document(doc_id)
+        return originals.path_of(self.version.path, document.source) if document else None
 
     def clause(self, doc_id: str, clause_id: str) -> Clause | None:
         docnum = self.version.docnum(doc_id, clause_id)
