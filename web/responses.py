@@ -84,6 +84,7 @@ def download(pieces: Iterable[bytes], filename: str, mimetype: str, prefix: byte
 ORIGINAL_TYPES = {".pdf": ("application/pdf", True), ".txt": ("text/plain", True),
                   ".md": ("text/plain", True), ".markdown": ("text/plain", True),
                   ".html": ("text/html", False), ".htm": ("text/html", False),
+                  ".mhtml": ("multipart/related", False), ".mht": ("multipart/related", False),
                   ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", False)}
 
 
