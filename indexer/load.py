@@ -396,17 +396,41 @@ def _metadata_table(soup: BeautifulSoup) -> tuple[list[tuple[str, str]], Tag | N
 
 # --- the corpus ---------------------------------------------------------------------------------------
 
+# A browser saving a page "complete" (网页，全部) writes X.html and a folder X_files (Chrome,
+# Edge, Firefox; X.files in older IE) of the page's styles, scripts, pictures and frames.
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+RESOURCE_FOLDER = re.compile(r"(?P<page>.+)[_.]files")
+RESOURCE_FOLDER_NOTE = "浏览器另存网页时生成的资源文件夹（{count} 个样式、脚本、图片或框架文件），不作为文件收录"
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every file under the corpus folder except its config folder and hidden files, by name."""
+    """Every file under the corpus folder except its config folder, hidden files and saved
+    pages' resource folders (`resource_folders`), by name."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise LoadError(str(corpus_dir), "corpus folder not found")
+    skipped = set(resource_folders(corpus_dir))
     files = []
     for path in corpus_dir.rglob("*"):
         parts = path.relative_to(corpus_dir).parts
-        if path.is_file() and parts[0] != CONFIG_FOLDER and not any(p.startswith(".") for p in parts):
+        if path.is_file() and parts[0] != CONFIG_FOLDER and not any(p.startswith(".") for p in parts) \
+                and not any(Path(*parts[:i]).as_posix() in skipped for i in range(1, len(parts))):
             files.append(path)
     return sorted(files, key=lambda path: path.relative_to(corpus_dir).as_posix())
+
+
+def resource_folders(corpus_dir: Path) -> dict[str, int]:
+    """The folders a browser wrote beside a saved page (X_files or X.files next to X.html):
+    corpus-relative name → the files in it. None of them is a document: the page is."""
+    found = {}
+    for folder in Path(corpus_dir).rglob("*"):
+        match = RESOURCE_FOLDER.fullmatch(folder.name)
+        if match and folder.is_dir() and any(
+                (folder.parent / (match["page"] + suffix)).is_file() for suffix in PAGE_SUFFIXES):
+            name = folder.relative_to(corpus_dir).as_posix()
+            if not any(name.startswith(f"{outer}/") for outer in found):
+                found[name] = sum(1 for p in folder.rglob("*") if p.is_file())
+    return found
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[BuildWarning]]:
