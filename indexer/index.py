@@ -32,6 +32,8 @@ A build costs what changed since the previous one (`--full` reuses nothing):
   inputs the parse cache keeps, so only new or changed files are segmented and sketched; echo
   pairs between two unchanged clauses come from the previous version's echo_state.json, and
   only pairs involving a new or changed clause are checked. Both equal a full build's.
+- The original files the documents came from (indexer/originals.py) are hard-linked from the
+  previous version when unchanged, else copied from the corpus.
 - Hard links are safe because no file of a published version is ever written again; reuse only
   reads the previous version, so a killed incremental build leaves it as it was.
 - The Sphinx backend (CESOU_BACKEND) gets only the change too: added and changed documents'
@@ -53,7 +55,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, analytics_files, config, links, pipeline, store
+from indexer import aliases, analysis, analytics_files, config, links, originals, pipeline, store
 from indexer import cache as parse_cache
 from indexer.backends import whoosh
 from indexer.clausetext import clause_context, clause_text, concatenated, document_texts
@@ -157,6 +159,9 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         if normalized is None:
             normalized = normalized_clauses(corpus.documents)
         store.write_documents(version, corpus.documents)
+        kept_warnings = originals.write(
+            version, corpus_dir, (d.source for d in corpus.documents), (inputs or {}).get("files", {}),
+            previous, _manifest(previous).get("inputs", {}).get("files") if previous else None)
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
         reused = _write_backend(version, corpus, normalized, show_progress, previous,
@@ -167,7 +172,7 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
-            warnings={**_warnings_by_file(corpus), **link_warnings}, seconds=0.0,
+            warnings=_merged(_warnings_by_file(corpus), link_warnings, kept_warnings), seconds=0.0,
             reused=(reused if isinstance(reused, str) else f"{reused} index segments") if reused else "")
         _sync_tree(version)     # everything on disk before the manifest declares it complete
         write_json(version / store.MANIFEST, {
@@ -281,6 +286,15 @@ def _warnings_by_file(corpus: Corpus) -> dict[str, list[str]]:
     for warning in corpus.warnings:
         grouped[warning.source].append(warning.message)
     return dict(grouped)
+
+
+def _merged(*found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Warnings by file name from several stages, each file's in stage order."""
+    merged: dict[str, list[str]] = defaultdict(list)
+    for warnings in found:
+        for name, messages in warnings.items():
+            merged[name].extend(messages)
+    return dict(merged)
 
 
 def _switch_current(index_dir: Path, version: Path) -> None:

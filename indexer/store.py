@@ -15,6 +15,8 @@ Layout of the index folder:
                                      echoes.json and echo_state.json (analytics,
                                      indexer/analytics_files.py),
                                      the backend's own files (whoosh/),
+                                     originals/ (the corpus files the documents were
+                                     parsed from, as received: indexer/originals.py),
                                      manifest.json (written last: marks it complete)
     index_dir/jieba/                 jieba's prefix-dictionary cache
 
@@ -54,6 +56,9 @@ CONFIG = "config"
 WORD_STATS = "word_stats.json"
 ECHOES = "echoes.json"
 ECHO_STATE = "echo_state.json"      # what the next build reuses of the echoes (echoes.compute)
+# The original files (indexer/originals.py); a version without them serves no originals, so
+# they are not part of FORMAT either.
+ORIGINALS = "originals"
 
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.
