@@ -10,7 +10,8 @@ real pipeline, then times:
   index build has them);
 - the per-request functions over the word/AND/phrase/filter queries of the benchmark mix
   (bench/queries.py), each `--rounds` times: trends (plain and split by issuer, with the SVG and
-  CSV), co-occurrence (G² list and the 30 × 30 matrix), KWIC rows and CSV, the coded XLSX, the
+  CSV), co-occurrence (G² list and the 30 × 30 matrix), KWIC rows and CSV (the general path,
+  and the download's `csv_pieces` over the stored normalised texts), the coded XLSX, the
   issuer network with GraphML.
 
 Matches are found by substring on the normalised clause texts (what the engine's verification
@@ -87,6 +88,7 @@ def matches_of(q: str, pairs, texts, issuers, years):
 
 def request_steps(documents, texts, stats, rounds: int) -> list[list[str]]:
     pairs = [(d, c) for d in documents for c in d.clauses]
+    normalised = {id(c): text for (_, c), text in zip(pairs, texts)}
     totals = trends.collection_totals(documents)
     link = lambda q, y, k: f"/?q={q}&year={y}"                      # noqa: E731
     steps: dict[str, list[float]] = {}
@@ -104,6 +106,8 @@ def request_steps(documents, texts, stats, rounds: int) -> list[list[str]]:
                 matches, [t.term for t in cooccur.cooccurrence(query.q, matches, terms, stats).terms[:30]],
                 stats), ochiai=True),
             "KWIC rows + CSV": lambda: kwic.kwic_csv(kwic.concordance(matches, terms)),
+            "KWIC CSV as downloaded (csv_pieces)": lambda: "".join(kwic.csv_pieces(
+                matches, terms, normalized=[normalised[id(c)] for _, c in matches])),
             "coded XLSX": lambda: coded.coded_xlsx(matches, io.BytesIO(), codes=["政策工具", "力度"]),
             "coded CSV": lambda: coded.coded_csv(matches, codes=["政策工具"]),
             "issuer network + GraphML": lambda: network.graphml(

@@ -20,7 +20,7 @@ import io
 import logging
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from functools import lru_cache
 from pathlib import Path
 
@@ -131,6 +131,59 @@ def normalize(text: str) -> str:
     return normalize_with_offsets(text)[0]
 
 
+def original_spans(text: str, normalized: str,
+                   spans: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
+    """`spans` of `normalized`, which must be `normalize(text)` (e.g. the index's stored copy),
+    mapped to spans of `text` exactly as `normalize_with_offsets`'s offsets map them, without
+    normalising `text` again: the text between whitespace runs maps one to one, and each run
+    maps to nothing or to the one space kept between two Latin characters (decided on the
+    characters around it, by the normaliser's rule). That holds when every other character
+    folds to exactly one character, which (no character folding to nothing but whitespace and
+    lone surrogates, ruled out first) is when the lengths agree; otherwise None (a character
+    like … folding to ... is in `text`, or `normalized` is not its normal form), and the caller
+    normalises."""
+    try:
+        text.encode("utf-8")        # lone surrogates (fold to nothing, like whitespace) fail
+    except UnicodeEncodeError:
+        return None
+    starts, shifts = [], []        # from starts[k] on, normalised position + shifts[k] = original
+    at = done = 0                  # position in `normalized`, in `text`
+    latin_end = False
+    for part in text.split():
+        begin = text.find(part, done)
+        if latin_end and _LATIN_START[part[0]]:
+            starts.append(at), shifts.append(begin - 1 - at)    # the kept space
+            at += 1
+        starts.append(at), shifts.append(begin - at)
+        at += len(part)
+        done = begin + len(part)
+        latin_end = _LATIN_END[part[-1]]
+    if at != len(normalized):
+        return None
+    if len(starts) == 1:
+        shift = shifts[0]
+        return [(start + shift, end + shift) for start, end in spans]
+    return [(start + shifts[bisect_right(starts, start) - 1], end + shifts[bisect_right(starts, end - 1) - 1])
+            for start, end in spans]
+
+
+class _FoldsToLatin(dict):
+    """char → whether its fold starts (`_LATIN_START`) or ends (`_LATIN_END`) with a Latin
+    letter or digit (the kept-space rule); filled on use."""
+
+    def __init__(self, end: int):
+        super().__init__()
+        self.end = end
+
+    def __missing__(self, char: str) -> bool:
+        folded = _FOLD[char]
+        self[char] = bool(folded and _LATIN.match(folded[self.end]))
+        return self[char]
+
+
+_LATIN_START, _LATIN_END = _FoldsToLatin(0), _FoldsToLatin(-1)
+
+
 def find_all(haystack: str, needle: str) -> list[tuple[int, int]]:
     """Spans of `needle` in normalised `haystack` (both normalised).
 
@@ -150,6 +203,11 @@ def find_all(haystack: str, needle: str) -> list[tuple[int, int]]:
             spans.append((start, end))
         start = haystack.find(needle, start + 1)
     return spans
+
+
+def latin_ended(needle: str) -> bool:
+    """Whether `find_all` checks the needle's ends against longer Latin words."""
+    return bool(_LETTER.match(needle[0]) or _LETTER.match(needle[-1]))
 
 
 def contains(haystack: str, needle: str) -> bool:

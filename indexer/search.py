@@ -192,6 +192,15 @@ class Searcher:
         v = self.version
         return [(v.document_at(n), v.clause_at(n)) for n in ranked.docnums], plan.terms
 
+    def matches_with_texts(self, req: SearchRequest
+                           ) -> tuple[list[tuple[Document, Clause]], list[str], list[str]]:
+        """`matches`, and each matching clause's normalised text as the index keeps it (what
+        it matched on), so the concordance finds its terms without normalising again."""
+        plan, ranked = self._everything(req)
+        v = self.version
+        return ([(v.document_at(n), v.clause_at(n)) for n in ranked.docnums], plan.terms,
+                [v.texts[n] for n in ranked.docnums])
+
     def year_totals(self):
         """The collection's clauses and documents per year (indexer/analytics/trends.py)."""
         return self.version.year_totals
@@ -442,3 +451,6 @@ class Engine:
 
     def matches(self, req: SearchRequest):
         return self.snapshot().matches(req)
+
+    def matches_with_texts(self, req: SearchRequest):
+        return self.snapshot().matches_with_texts(req)

@@ -5,6 +5,7 @@ import csv
 import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import islice
 
 
 def display_width(text: str) -> int:
@@ -14,6 +15,7 @@ def display_width(text: str) -> int:
 
 
 LIST_SEPARATOR = "；"     # joins a list (issuers, themes) in one spreadsheet cell
+FORMULA_STARTS = ("=", "+", "-", "@")     # a cell starting so is quoted (`csv_cell`)
 
 
 def csv_cell(value) -> str:
@@ -22,7 +24,17 @@ def csv_cell(value) -> str:
     if value is None:
         return ""
     text = LIST_SEPARATOR.join(value) if isinstance(value, (list, tuple)) else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in FORMULA_STARTS else text
+
+
+def csv_field(cell: str) -> str:
+    """One field as `csv.writer` (excel dialect, CRLF lines, minimal quoting) writes it: in
+    double quotes, its own doubled, when it holds a comma, a double quote, CR or LF."""
+    if '"' in cell:
+        return '"' + cell.replace('"', '""') + '"'
+    if "," in cell or "\n" in cell or "\r" in cell:
+        return '"' + cell + '"'
+    return cell
 
 
 CSV_CHUNK_ROWS = 500     # rows per piece of a streamed CSV download
@@ -33,10 +45,15 @@ def csv_lines(rows: Iterable[Sequence], chunk_rows: int = CSV_CHUNK_ROWS) -> Ite
     them), in pieces of `chunk_rows` rows, so a download streams instead of being held whole."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    for number, row in enumerate(rows, 1):
-        writer.writerow([csv_cell(v) for v in row])
-        if number % chunk_rows == 0:
-            yield out.getvalue()
-            out.seek(0)
-            out.truncate()
+    rows = iter(rows)
+    while True:
+        chunk = list(islice(rows, chunk_rows))
+        if not chunk:
+            break
+        writer.writerows([csv_cell(v) for v in row] for row in chunk)
+        if len(chunk) < chunk_rows:
+            break
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
     yield out.getvalue()

@@ -15,20 +15,35 @@ What is written, and the rules:
 - Strings are inline strings (`t="inlineStr"`), never shared strings, so rows stream: nothing
   is kept once a chunk of rows is written. Every string cell is text, so corpus text starting
   with `=` is never a formula. XML-escaped, characters XML 1.0 cannot hold (control
-  characters) dropped, and cut at Excel's limit of 32,767 characters per cell.
+  characters) dropped, and cut at Excel's limit of 32,767 characters per cell. A text with
+  whitespace at either end carries `xml:space="preserve"` (the rule openpyxl and XlsxWriter
+  follow); others do not need it (it was 15 % of the ×100 sheet's XML).
 - Integers are numbers; None and "" are empty cells (no element at all).
+- A run of cells many rows repeat (a document's cells in each of its clauses' rows) may be
+  given as one `Shared` value: its XML is made once, not once per row (and kept with the
+  value, which the caller holds: one per document of the export).
 - A sheet may freeze its first row (the header) and set column widths.
 - `stream` yields the file's bytes as they are produced (zipfile writes a data descriptor after
   each part when its output cannot seek), so a web response starts after the first chunk of
   rows; `write` puts the same bytes in a file or a binary file object.
+
+Cost (issue 15: ≤ 500 ms p95 per request at ×100). The largest coded sheet of the benchmark
+(人才, 17,400 rows) is 37 MB of XML. Deflate is zlib level 1, the fastest: 95 ms and 3.8 MB
+for that sheet, against 105 ms / 3.5 MB at level 2 and 250 ms / 2.5 MB at level 6 (the
+default), measured on the shared 2-core machine; each chunk is deflated in a helper thread
+while the next chunk's XML is made (zlib releases the GIL), so on an idle second core the two
+overlap. Making the XML is the rest: text cells are checked a chunk of rows at a time (most need no
+escaping, cleaning or cutting), a document's cells are `Shared`.
 """
 from __future__ import annotations
 
 import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
@@ -69,10 +84,20 @@ def stream(sheets: Sequence[Sheet]) -> Iterator[bytes]:
             book.writestr(name, text)
         yield sink.take()
         for number, sheet in enumerate(sheets, 1):
-            with book.open(f"xl/worksheets/sheet{number}.xml", "w") as part:
+            with book.open(f"xl/worksheets/sheet{number}.xml", "w") as part, \
+                    ThreadPoolExecutor(1, thread_name_prefix="xlsx-deflate") as deflater:
+                # Each chunk is deflated (and its CRC taken) in a helper thread while the next
+                # chunk's XML is made: zlib lets go of the GIL, so on a second core the two overlap.
+                deflating = None
                 for chunk in _sheet_xml(sheet):
-                    part.write(chunk.encode("utf-8"))
-                    yield sink.take()
+                    data = chunk.encode("utf-8")
+                    if deflating is not None:
+                        deflating.result()
+                        yield sink.take()
+                    deflating = deflater.submit(part.write, data)
+                if deflating is not None:
+                    deflating.result()
+                yield sink.take()
     yield sink.take()
 
 
@@ -142,29 +167,99 @@ def _sheet_xml(sheet: Sheet) -> Iterator[str]:
     number = 0
     if sheet.header:
         number = 1
-        yield _row_xml(1, sheet.header, BOLD)
-    rows: list[str] = []
-    for number, row in enumerate(sheet.rows, number + 1):
-        rows.append(_row_xml(number, row, PLAIN))
-        if len(rows) == ROWS_PER_CHUNK:
-            yield "".join(rows)
-            rows = []
-    yield "".join(rows) + "</sheetData></worksheet>"
+        yield _row_xml(1, sheet.header, BOLD, _plain([v for v in sheet.header if type(v) is str]))
+    rows = iter(sheet.rows)
+    while chunk := list(islice(rows, ROWS_PER_CHUNK)):
+        # The text cells of a chunk are checked together: most chunks have none to cut, clean
+        # of control characters (only line breaks refused by str.isprintable) or escape.
+        plain = _plain([value for row in chunk for value in row if type(value) is str])
+        yield "".join([_row_xml(n, row, PLAIN, plain) for n, row in enumerate(chunk, number + 1)])
+        number += len(chunk)
+    yield "</sheetData></worksheet>"
 
 
-def _row_xml(number: int, cells: Sequence, style: int) -> str:
+def _plain(texts: list[str]) -> bool:
+    """Whether none of `texts` needs `_text_xml`."""
+    joined = "".join(texts)
+    return (not ("&" in joined or "<" in joined or ">" in joined)
+            and (joined.isprintable() or joined.replace("\n", "").isprintable())
+            and max(map(len, texts), default=0) <= MAX_CELL_CHARS)
+
+
+class Shared:
+    """Consecutive cells that many rows repeat (a document's cells in each of its clauses'
+    rows), given as one value of each of those rows: their XML is made once, split where the
+    row number goes, and joined with it per row."""
+    __slots__ = ("cells", "_column", "_style", "_parts")
+
+    def __init__(self, cells: Sequence):
+        self.cells = tuple(cells)
+        self._column, self._style, self._parts = 0, "", ("",)
+
+    def parts(self, first_column: int, style_attr: str) -> tuple[str, ...]:
+        """The XML of the cells from `first_column` on, split where the row number goes."""
+        if self._column != first_column or self._style != style_attr:
+            self._column, self._style = first_column, style_attr
+            self._parts = tuple("".join(_cell_xml(column, "\x00", value, style_attr)
+                                        for column, value in enumerate(self.cells, first_column)
+                                        ).split("\x00"))
+        return self._parts
+
+
+def _row_xml(number: int, cells: Sequence, style: int, plain: bool) -> str:
+    """A row's XML; `plain`: no text cell of it needs `_text_xml`."""
     style_attr = f' s="{style}"' if style else ""
-    out = []
-    for column, value in enumerate(cells):
-        if value is None or value == "":
+    row = str(number)
+    out = [f'<row r="{row}">']
+    append, letters = out.append, _LETTERS
+    column = 1
+    for value in cells:
+        kind = type(value)
+        if kind is str:         # `_cell_xml` inlined for the common cell: text
+            if value:
+                if not plain:
+                    value = _text_xml(value)
+                if value.strip() != value:
+                    append(f'<c r="{letters[column]}{row}"{style_attr} t="inlineStr"><is>'
+                           f'<t xml:space="preserve">{value}</t></is></c>')
+                else:
+                    append(f'<c r="{letters[column]}{row}"{style_attr} t="inlineStr"><is><t>{value}</t></is></c>')
+        elif kind is Shared:
+            append(row.join(value.parts(column, style_attr)))
+            column += len(value.cells)
             continue
-        ref = f"{column_letter(column + 1)}{number}"
-        if isinstance(value, int) and not isinstance(value, bool):
-            out.append(f'<c r="{ref}"{style_attr}><v>{value}</v></c>')
-        else:
-            out.append(f'<c r="{ref}"{style_attr} t="inlineStr"><is><t xml:space="preserve">'
-                       f'{escape(cell_text(value))}</t></is></c>')
-    return f'<row r="{number}">{"".join(out)}</row>'
+        elif kind is int:
+            append(f'<c r="{letters[column]}{row}"{style_attr}><v>{value}</v></c>')
+        elif value is not None:
+            append(_cell_xml(column, row, value, style_attr))
+        column += 1
+    append("</row>")
+    return "".join(out)
+
+
+def _text_xml(text: str) -> str:
+    """`escape(cell_text(text))`, skipping the steps the text does not need: the
+    control-character pass only for a character other than a line break that
+    `str.isprintable` refuses, the escape only for & < or >."""
+    if not text.isprintable() and not text.replace("\n", "").isprintable():
+        text = _ILLEGAL.sub("", text)
+    if len(text) > MAX_CELL_CHARS:
+        text = text[:MAX_CELL_CHARS]
+    if "&" in text or "<" in text or ">" in text:
+        text = escape(text)
+    return text
+
+
+def _cell_xml(column: int, number, value, style_attr: str) -> str:
+    """One cell's XML (nothing for None or ""): an integer as a number, anything else as text."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f'<c r="{column_letter(column)}{number}"{style_attr}><v>{value}</v></c>'
+    text = _text_xml(value if type(value) is str else str(value))
+    space = ' xml:space="preserve"' if text.strip() != text else ""
+    return (f'<c r="{column_letter(column)}{number}"{style_attr} t="inlineStr"><is><t{space}>{text}'
+            f'</t></is></c>')
 
 
 def cell_text(value) -> str:
@@ -180,3 +275,14 @@ def column_letter(number: int) -> str:
         n, r = divmod(n - 1, 26)
         letters = chr(65 + r) + letters
     return letters
+
+
+class _Letters(dict):
+    """column number → `column_letter`, filled on use: a plain dict lookup per cell."""
+
+    def __missing__(self, number: int) -> str:
+        self[number] = column_letter(number)
+        return self[number]
+
+
+_LETTERS = _Letters()

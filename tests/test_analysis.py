@@ -103,3 +103,35 @@ def test_fast_normalisation_path_equals_the_per_character_one(text):
     """normalize_with_offsets translates whitespace-free runs in C; the result must be exactly
     what folding character by character gives, offsets included."""
     assert analysis.normalize_with_offsets(text) == analysis._normalize_per_character(text)
+
+
+def test_only_whitespace_and_lone_surrogates_fold_to_nothing():
+    """original_spans relies on it: with surrogates ruled out, equal lengths mean that every
+    character outside whitespace folded to exactly one."""
+    empty = [c for c in map(chr, range(0x110000)) if not analysis._FOLD[c]]
+    assert all(c.isspace() or "\ud800" <= c <= "\udfff" for c in empty)
+
+
+def check_original_spans(text: str) -> bool:
+    normalized, offsets = analysis.normalize_with_offsets(text)
+    spans = [(i, j) for i in range(len(normalized)) for j in range(i + 1, min(len(normalized), i + 4) + 1)]
+    mapped = analysis.original_spans(text, normalized, spans)
+    if mapped is not None:
+        assert mapped == [(offsets[i], offsets[j - 1] + 1) for i, j in spans]
+    assert analysis.original_spans(text, normalized + "x", spans) is None
+    return mapped is not None
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("aZ9 \n\r\t\u3000Ａ１產教融合，、“”（）é\u00a0x·…ﬁ㈠\ud800")) | st.characters(),
+               max_size=30))
+def test_original_spans_map_as_the_normaliser_offsets_do(text):
+    check_original_spans(text)
+
+
+def test_original_spans_map_typical_clause_text_without_normalising():
+    for text in ["第一条 为了加强基础研究，制定本办法。\n第二段  AI 与 5G", "一、 总体要求\r\n  ＡＩ\n\nB",
+                 " 前后空白 ", "產教融合", ""]:
+        assert check_original_spans(text), text
+    for text in ["省略……号", "基础\ud800研究", "ﬁ AI"]:     # folds to several or to nothing: None
+        assert not check_original_spans(text), text

@@ -8,9 +8,11 @@ import pytest
 from openpyxl import load_workbook
 
 from analytics_support import clause, document, engine_matches
-from indexer.analytics.coded import COLUMNS, coded_csv, coded_xlsx, read_coded
+from indexer import present
+from indexer.analytics.coded import COLUMNS, coded_csv, coded_rows, coded_xlsx, read_coded
 from indexer.records import QueryError, SearchRequest
 from indexer.search import Engine
+from indexer.text import LIST_SEPARATOR
 
 HEADER = [zh for _, zh in COLUMNS]
 
@@ -94,3 +96,25 @@ def test_real_result_set_exports_every_match(built_index, tmp_path):
     ids = [(r[1], r[2]) for r in rows[1:]]
     assert ids == [(d.id, c.id) for d, c in matches]
     assert all(engine.clause(d, c) is not None for d, c in ids)     # ids resolve: re-importable
+
+
+def test_xlsx_cells_are_the_rows_cells_with_outline_breadcrumbs(built_index):
+    """The XLSX writes each document's cells once (xlsx.Shared) and works out breadcrumbs per
+    parent; its cells are still coded_rows' (lists joined with ；, every value as text but the
+    numbers) and each breadcrumb is present.outline's ancestors."""
+    engine = Engine(built_index)
+    matches, _, _ = engine_matches(engine, SearchRequest(q="创新"))
+    cycle = document("cyc", [clause("a", "甲", label="一、", heading="甲", parent="b"),
+                             clause("b", "乙", label="二、", heading="乙", parent="a")])
+    matches = matches + [(cycle, c) for c in cycle.clauses] + matches[:5]
+    out = io.BytesIO()
+    coded_xlsx(matches, out)
+    out.seek(0)
+    got = list(load_workbook(out, read_only=True).worksheets[0].iter_rows(values_only=True))[1:]
+    joined = ([LIST_SEPARATOR.join(v) if isinstance(v, list) else v for v in row] for row in coded_rows(matches))
+    expected = [[None if v == "" else v for v in row] for row in joined]
+    assert [list(r) for r in got] == expected
+    for (document_, clause_), row in zip(matches, expected):
+        entry = {e.clause.id: e for e in present.outline(document_)}[clause_.id]
+        crumb = " › ".join(present.clause_title(a) for a in entry.ancestors)
+        assert row[HEADER.index("所在位置")] == (crumb or None)

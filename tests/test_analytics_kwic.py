@@ -10,7 +10,7 @@ import pytest
 from analytics_support import clause, document, engine_matches
 from indexer.analysis import normalize
 from indexer.clausetext import clause_text as displayed_text
-from indexer.analytics.kwic import COLUMNS, concordance, kwic_csv, occurrences
+from indexer.analytics.kwic import COLUMNS, concordance, csv_pieces, kwic_csv, occurrences
 from indexer.records import SearchRequest
 from indexer.search import Engine
 
@@ -72,3 +72,43 @@ def test_row_count_equals_occurrences_counted_independently(engine, q):
     assert all(normalize(r.keyword) in terms for r in rows)
     texts = {(d.id, c.id): displayed_text(c).replace("\n", " ") for d, c in matches}
     assert all(r.left + r.keyword + r.right in texts[(r.doc_id, r.clause_id)] for r in rows)
+
+
+def download_csv(matches, terms, width, texts=None, piece_chars=1 << 16):
+    return "".join(csv_pieces(matches, terms, width, "http://cesou.test/", texts, piece_chars))
+
+
+TRICKY = [clause("1", "前文，“引号”\"直引号\"，基础研究,逗号", label="第一条"),
+          clause("2", "=基础研究+-@开头\n基础\n研究\r\n跨行", heading="标题"),
+          clause("3", "-基础研究@", label="一、", heading="產教融合"),
+          clause("4", "省略……基础研究……ＡＩ与AI 5G", label="（1）"),
+          clause("5", "没有关键词"),
+          clause("6", "基礎研究 在 句首", parent="1"),
+          clause("7", "\"基础研究\"")]
+
+
+@pytest.mark.parametrize("terms", [["基础研究"], ["基础研究", "研究", "ai"], ["ai"], ["产教融合", "基础"]])
+@pytest.mark.parametrize("width", [1, 3, 20])
+def test_download_csv_is_the_general_paths_csv(terms, width):
+    """csv_pieces, which quotes each document's and clause's cells once and writes CSV by hand,
+    gives the text of kwic_csv(concordance(…)), which uses csv.writer, with or without the
+    index's normalised texts."""
+    doc = document("gf,\"1\"", TRICKY, issuers=("国务院", "=教育部"), doc_number="-1号", title="标题,\"引\"")
+    other = document("=x", TRICKY[:2], issuers=(), date="")
+    matches = [(doc, c) for c in doc.clauses] + [(other, c) for c in other.clauses]
+    texts = [normalize(displayed_text(c)) for _, c in matches]
+    expected = kwic_csv(concordance(matches, terms, width, "http://cesou.test/"))
+    assert expected.count("\r\n") >= 3
+    assert download_csv(matches, terms, width) == expected
+    assert download_csv(matches, terms, width, texts, piece_chars=50) == expected
+
+
+@pytest.mark.parametrize("q", ["基础研究", "人才", '"科技成果转化"', "產教融合", "AI", "基础研究 人才",
+                               "如何促进科技成果转化"])
+def test_download_csv_over_the_index_is_the_general_paths_csv(engine, q):
+    matches, terms, texts = engine.matches_with_texts(SearchRequest(q=q))
+    assert [normalize(displayed_text(c)) for _, c in matches] == texts
+    expected = kwic_csv(concordance(matches, terms, 20, "http://cesou.test/"))
+    assert download_csv(matches, terms, 20, texts) == expected
+    assert concordance(matches, terms, 20, "http://cesou.test/", texts) == \
+        concordance(matches, terms, 20, "http://cesou.test/")

@@ -1,14 +1,18 @@
 """indexer/xlsx.py: the streamed XLSX writer, read back with openpyxl."""
 from __future__ import annotations
 
+import csv
 import io
 import zipfile
 
 import pytest
 from openpyxl import load_workbook
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from indexer import xlsx
-from indexer.text import csv_lines
+from indexer.text import csv_field, csv_lines
 
 
 @pytest.mark.parametrize("number, letters", [(1, "A"), (2, "B"), (26, "Z"), (27, "AA"), (52, "AZ"),
@@ -68,3 +72,26 @@ def test_csv_lines_in_pieces_are_the_same_text():
     assert len(pieces) == 13
     assert "".join(pieces) == "".join(csv_lines(rows, chunk_rows=10_000))
     assert pieces[0].startswith("0,'=x,甲；乙,\r\n")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from(list(',"\r\n \t;\'=甲a\x00\u2028')) | st.characters(),
+                        max_size=8), min_size=2, max_size=4))
+def test_csv_field_quotes_as_csv_writer_does(cells):
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(cells)
+    assert ",".join(map(csv_field, cells)) + "\r\n" == out.getvalue()
+
+
+def test_shared_runs_give_the_cells_they_stand_for():
+    """A run of cells given once as xlsx.Shared (a document's cells in each of its clauses' rows)
+    reads back as the same cells in every row, wherever the row puts it."""
+    doc = xlsx.Shared(["标题 & <一>", "", 2017, None, " 前后空格 ", "a\x07b"])
+    plain = [[n, "条款", *doc.cells, "正文\n第二段"] for n in range(3)]
+    shared = [[n, "条款", doc, "正文\n第二段"] for n in range(3)]
+    header = ["n", "c", "t", "e", "y", "none", "s", "ctl", "text"]
+    a, b = (list(read([xlsx.Sheet(name="s", header=header, rows=rows)]).worksheets[0].iter_rows(values_only=True))
+            for rows in (plain, shared))
+    assert a == b
+    assert a[1] == (0, "条款", "标题 & <一>", None, 2017, None, " 前后空格 ", "ab", "正文\n第二段")
+    assert a[3][0] == 2

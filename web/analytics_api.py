@@ -29,7 +29,7 @@ from indexer.analytics.common import csv_table, distinct_documents
 from indexer.records import SearchRequest
 from web.api import csv_filename
 from web.engine import searcher
-from web.responses import content_disposition, csv_response, download
+from web.responses import content_disposition, csv_response, csv_text_response, download
 
 bp = Blueprint("analytics_api", __name__, url_prefix="/api")
 
@@ -98,9 +98,9 @@ def cooccurrence_csv():
 def kwic_csv():
     req = ap.search_request(args(), required=True)
     width = ap.kwic_width(args())
-    matches, terms = searcher().matches(req)
-    return csv_response(kwic.kwic_table(kwic.concordance_rows(matches, terms, width, request.host_url)),
-                        export_name(req.q + "-KWIC", "csv"))
+    matches, terms, texts = searcher().matches_with_texts(req)
+    return csv_text_response(kwic.csv_pieces(matches, terms, width, request.host_url, texts),
+                             export_name(req.q + "-KWIC", "csv"))
 
 
 @bp.get("/search.xlsx")

@@ -69,8 +69,8 @@ def kwic_page():
     width = ap.kwic_width(args())
     rows = []
     if req.q:
-        matches, terms = searcher().matches(req)
-        rows = kwic.concordance(matches, terms, width)
+        matches, terms, texts = searcher().matches_with_texts(req)
+        rows = kwic.concordance(matches, terms, width, normalized=texts)
     same = query_string(request.args.items(multi=True))
     return render_template("kwic.html", req=req, width=width, rows=rows[:KWIC_SHOWN],
                            total=len(rows), max_width=kwic.MAX_WIDTH,

@@ -63,7 +63,12 @@ class SafeJSONProvider(DefaultJSONProvider):
 def csv_response(rows: Iterable[Sequence], filename: str) -> Response:
     """A CSV download (UTF-8 with BOM, so Excel reads the Chinese) of `rows` (lists of cells),
     streamed (`download`)."""
-    return download((piece.encode("utf-8") for piece in csv_lines(rows)), filename, "text/csv",
+    return csv_text_response(csv_lines(rows), filename)
+
+
+def csv_text_response(pieces: Iterable[str], filename: str) -> Response:
+    """A CSV download of CSV text made piece by piece (UTF-8 with BOM), streamed."""
+    return download((piece.encode("utf-8") for piece in pieces), filename, "text/csv",
                     prefix=codecs.BOM_UTF8)
 
 

@@ -4,9 +4,12 @@ One row per matching clause, in result order, with every metadata field of the c
 document (`COLUMNS`), the breadcrumb (the parent clauses' titles joined by ` › `), the permalink,
 and then one empty column per code the researcher names (`code=政策工具&code=力度` → columns
 政策工具, 力度). The XLSX has a frozen header row and is streamed by indexer/xlsx.py (rows
-written as they are made, memory flat in the number of rows; why not openpyxl's writer: there);
-every cell but the numbers is stored as text, so corpus text that starts with `=` is never read
-as a formula.
+written as they are made; why not openpyxl's writer: there); every cell but the numbers is
+stored as text, so corpus text that starts with `=` is never read as a formula. What an export
+keeps grows with its documents, not its rows: each document's cells (made once, and given to
+the XLSX as `xlsx.Shared` runs, rendered once) and its breadcrumbs, worked out per parent clause
+(the titles of its ancestors, as `present.outline` gives them, without outlining the whole
+document: that was a quarter of the ×100 export's time).
 
 Re-import: `read_coded` reads a coded sheet back as (doc_id, clause_id, {code: value}). Rows are
 identified by the 文件ID and 条款ID columns (stable ids that survive rebuilds), columns by their
@@ -15,17 +18,18 @@ header is not one of `COLUMNS` is a code column.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import BinaryIO
 
 from openpyxl import load_workbook
 
 from indexer import present, xlsx
-from indexer.analytics.common import Match, csv_text, permalink
+from indexer.analytics.common import Match, clause_segment, csv_text, document_path
 from indexer.facets import year_of
 from indexer.text import LIST_SEPARATOR
-from indexer.records import Clause, Document, QueryError
+from indexer.records import Clause, ClauseKind, Document, QueryError
 
 COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID"), ("title", "文件标题"),
            ("doc_number", "文号"), ("issuers", "发文机关"), ("date", "日期"), ("year", "年份"),
@@ -34,6 +38,7 @@ COLUMNS = [("rank", "序号"), ("doc_id", "文件ID"), ("clause_id", "条款ID")
            ("clause_themes", "条款主题"), ("kind", "条款类型"), ("fields", "任务字段"),
            ("permalink", "链接"), ("source", "来源文件")]
 HEADERS = {zh for _, zh in COLUMNS}
+_KIND_TEXT = {kind: str(kind) for kind in ClauseKind}     # str() of a StrEnum, once
 MAX_CODES = 30
 MAX_CODE_LENGTH = 40
 # Wider columns (1-based column numbers) for the title, breadcrumb, text and permalink.
@@ -57,24 +62,73 @@ def check_codes(codes: Sequence[str]) -> list[str]:
     return names
 
 
-def coded_rows(matches: Iterable[Match], base_url: str = "") -> Iterable[list]:
+def coded_rows(matches: Iterable[Match], base_url: str = "") -> Iterator[list]:
     """The metadata cells of each matching clause (`COLUMNS` order); lists stay lists."""
-    outlines: dict[str, dict[str, present.OutlineEntry]] = {}
+    return _rows(matches, base_url, join=False)
+
+
+def _rows(matches: Iterable[Match], base_url: str, join: bool) -> Iterator[list]:
+    """`coded_rows`; for the XLSX (`join`), lists joined with ； and each document's cells as
+    `xlsx.Shared` runs (rendered once per document, not once per row). A document's cells and
+    each breadcrumb are made once per export."""
+    base_url = base_url.rstrip("/")
+    documents: dict[str, tuple] = {}
     for rank, (document, clause) in enumerate(matches, 1):
-        if document.id not in outlines:
-            outlines[document.id] = {e.clause.id: e for e in present.outline(document)}
-        entry = outlines[document.id].get(clause.id)
-        crumbs = [present.clause_title(a) for a in entry.ancestors] if entry else []
-        yield _row(rank, document, clause, " › ".join(crumbs), base_url)
+        known = documents.get(document.id)
+        if known is None or known[0] is not document:
+            described = [document.title, document.doc_number, list(document.issuers), document.date,
+                         year_of(document), document.doc_type, list(document.themes)]
+            if join:
+                described[2], described[6] = LIST_SEPARATOR.join(described[2]), LIST_SEPARATOR.join(described[6])
+                known = (document, _Breadcrumbs(document), base_url + document_path(document.id),
+                         described, xlsx.Shared([document.id]), xlsx.Shared(described),
+                         xlsx.Shared([document.source]))
+            else:
+                known = (document, _Breadcrumbs(document), base_url + document_path(document.id),
+                         described)
+            documents[document.id] = known
+        crumbs = known[1]
+        fields = LIST_SEPARATOR.join(f"{k}：{v}" for k, v in clause.fields.items()) if clause.fields else ""
+        link = known[2] + clause_segment(clause.id)
+        if join:
+            yield [rank, known[4], clause.id, known[5], clause.label, clause.heading, crumbs.of(clause),
+                   clause.text, LIST_SEPARATOR.join(clause.themes) if clause.themes else "",
+                   _KIND_TEXT.get(clause.kind) or str(clause.kind), fields, link, known[6]]
+        else:
+            title, doc_number, issuers, date, year, doc_type, themes = known[3]
+            yield [rank, document.id, clause.id, title, doc_number, list(issuers), date, year, doc_type,
+                   list(themes), clause.label, clause.heading, crumbs.of(clause), clause.text,
+                   list(clause.themes), clause.kind, fields, link, document.source]
 
 
-def _row(rank: int, document: Document, clause: Clause, breadcrumb: str, base_url: str) -> list:
-    fields = LIST_SEPARATOR.join(f"{k}：{v}" for k, v in clause.fields.items())
-    return [rank, document.id, clause.id, document.title, document.doc_number,
-            list(document.issuers), document.date, year_of(document), document.doc_type,
-            list(document.themes), clause.label, clause.heading, breadcrumb, clause.text,
-            list(clause.themes), clause.kind, fields,
-            base_url.rstrip("/") + permalink(document.id, clause.id), document.source]
+class _Breadcrumbs:
+    """A document's breadcrumbs: the titles of a clause's parents, outermost first, joined by
+    ` › ` (what `present.outline` gives as ancestors; worked out per parent, only for the
+    clauses asked about, instead of outlining the whole document)."""
+
+    def __init__(self, document: Document):
+        self.document = document
+        self.by_id: dict[str, Clause] | None = None
+        self.known: dict[str | None, str] = {}
+
+    def of(self, clause: Clause) -> str:
+        if clause.parent is None:      # ids are unique in a document (structure.py): no parents
+            return ""
+        if self.by_id is None:
+            clauses = self.document.clauses
+            self.by_id = dict(zip(map(attrgetter("id"), clauses), clauses))
+        found = self.by_id.get(clause.id)
+        if found is None:
+            return ""
+        parent = found.parent
+        crumb = self.known.get(parent)
+        if crumb is None:
+            ancestors: list[Clause] = []
+            while parent in self.by_id and len(ancestors) < len(self.by_id):  # bound: a parent cycle
+                ancestors.append(self.by_id[parent])
+                parent = self.by_id[parent].parent
+            crumb = self.known[found.parent] = " › ".join(present.clause_title(a) for a in reversed(ancestors))
+        return crumb
 
 
 def coded_csv(matches: Iterable[Match], codes: Sequence[str] = (), base_url: str = "") -> str:
@@ -96,8 +150,7 @@ def coded_sheets(matches: Iterable[Match], codes: Sequence[str] = (),
     column per code) and a legend sheet mapping each Chinese header to its key (for scripts).
     Checks the codes now, so a bad code is an error before anything is streamed."""
     codes = check_codes(codes)
-    rows = ([LIST_SEPARATOR.join(v) if isinstance(v, list) else v for v in row]
-            for row in coded_rows(matches, base_url))
+    rows = _rows(matches, base_url, join=True)
     return [xlsx.Sheet(name="条款", header=[zh for _, zh in COLUMNS] + codes, rows=rows,
                        freeze_header=True, widths=WIDTHS),
             xlsx.Sheet(name="列说明", rows=[["表头", "key"], *([zh, key] for key, zh in COLUMNS)])]
