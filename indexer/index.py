@@ -30,7 +30,7 @@ A build costs what changed since the previous one (`--full` reuses nothing):
   version's JSON files are written whole every time: they are the cheap part.
 - The analytics (word sets, echoes: indexer/analytics_files.py) are assembled from per-clause
   inputs the parse cache keeps, so only new or changed files are segmented and sketched; echo
-  pairs between two unchanged clauses come from the previous version's echo_state.json, and
+  pairs between two unchanged clauses come from the previous version's echo_state.bin, and
   only pairs involving a new or changed clause are checked. Both equal a full build's.
 - Hard links are safe because no file of a published version is ever written again; reuse only
   reads the previous version, so a killed incremental build leaves it as it was.

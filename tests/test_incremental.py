@@ -314,10 +314,19 @@ def test_analytics_of_added_changed_and_removed_documents_are_the_full_builds(
     assert_same_as_full(echo_corpus, tmp_path / "index", tmp_path)
 
 
+@pytest.mark.parametrize("older", ["none", "format 1", "damaged"])
 def test_a_version_without_echo_state_makes_the_next_build_check_every_pair(
-        echo_corpus, tmp_path, echo_work):
+        echo_corpus, tmp_path, echo_work, older):
     build(echo_corpus, tmp_path / "index")
-    (published_version(tmp_path / "index") / store.ECHO_STATE).unlink()   # as an older build
+    version = published_version(tmp_path / "index")
+    state = version / store.ECHO_STATE
+    if older == "damaged":
+        state.write_bytes(state.read_bytes()[:-3])
+    else:
+        state.unlink()                                  # as a build before echo_state.bin
+        if older == "format 1":                         # which wrote echo_state.json instead
+            (version / "echo_state.json").write_text(
+                json.dumps({"rule": echoes.rule(), "clauses": [], "pairs": [[], [], []]}))
     append_clause(next(echo_corpus.glob("中国科协*.txt")))
     full_checks = len(echo_work["checked"])
     echo_work["checked"].clear()
