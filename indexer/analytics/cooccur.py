@@ -104,8 +104,9 @@ class WordStats:
         """The stats from each clause's `segment` output, in document order: the stop words
         are taken out here (the one place that numbers words; `build` segments, then calls it).
         Words are numbered in order of first appearance. Per clause, the words are looked up
-        in C (`map`); only a clause with a word not seen before takes the slow path (×100:
-        75,500 clauses, ~1.5 → ~0.3 s)."""
+        in C (`map`); only a clause with a word not seen before takes the slow path. With the
+        frequencies counted on first use (`frequency`), ×100's 75,500 clauses went from ~2.3 to
+        ~1.2 s (measured alone, on the shared 2-core machine)."""
         number: dict[str, int] = dict.fromkeys(stopwords, -1)    # a stop word: -1, dropped
         vocabulary: list[str] = []
         clause_words: dict[tuple[str, str], array] = {}

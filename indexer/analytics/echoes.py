@@ -54,7 +54,7 @@ by dates too while no unchanged clause's document changed its date, so the reuse
 echoes.json's order and each new pair is placed by binary search; a changed date sorts them all
 again. echoes.json is then written from the arrays with each clause's ids encoded once (the
 same bytes as `json.dumps` of the rows, tested). At ×100 (~700,000 pairs) an add-one rebuild's
-echoes went from ~4.9 s (re-sorting the pairs, rows and state rebuilt and written as JSON) to
+echoes went from ~5 s (re-sorting the pairs, rows and state rebuilt and written as JSON) to
 ~1.2 s (read the state, renumber, check, place, write), measured on the shared 2-core machine.
 
 The aligned diff (`diff_html`) compares the two clauses character by character on their folded
