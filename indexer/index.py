@@ -158,24 +158,8 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         analysis.configure_jieba(version / store.CONFIG / "userdict.txt", jieba_cache(index_dir))
         if normalized is None:
             normalized = normalized_clauses(corpus.documents)
-        # Whoosh first: a small write (a rebuild's changed segment) runs in a process of its
-        # own while this one writes the JSON files and the analytics (whoosh.start_write).
-        whoosh_write = None if config.backend() else _start_whoosh(
-            version, corpus, normalized, show_progress, previous, parser_version)
-        try:
-            store.write_documents(version, corpus.documents)
-            write_json(version / store.NORMALIZED, normalized)
-            write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
-            if whoosh_write is None:
-                reused = _write_sphinx(version, corpus, normalized, previous)
-            store.write_citations(version, graph)
-            analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"],
-                                  inputs=analytics, previous=previous)
-            if whoosh_write is not None:
-                reused = whoosh_write.finish()
-        finally:
-            if whoosh_write is not None:
-                whoosh_write.abandon()      # an error meanwhile: the writer stops before cleanup
+        reused = _write_files(version, corpus, corpus_dir, graph, normalized, analytics,
+                              previous, show_progress, parser_version)
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
@@ -194,6 +178,29 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
     _make_current(index_dir, version)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _write_files(version: Path, corpus: Corpus, corpus_dir: Path, graph: CitationGraph,
+                 normalized: dict, analytics: list[analytics_files.DocumentInputs] | None,
+                 previous: Path | None, show_progress: bool, parser_version: str) -> int | str:
+    """The version's files but the manifest: the backend's, the JSON files and the analytics.
+    Returns what the backend reused (`publish`'s report)."""
+    # Whoosh first: a small write (a rebuild's changed segment) runs in a process of its own
+    # while this one writes the JSON files and the analytics (whoosh.start_write).
+    whoosh_write = None if config.backend() else _start_whoosh(
+        version, corpus, normalized, show_progress, previous, parser_version)
+    try:
+        store.write_documents(version, corpus.documents)
+        write_json(version / store.NORMALIZED, normalized)
+        write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
+        reused = _write_sphinx(version, corpus, normalized, previous) if whoosh_write is None else 0
+        store.write_citations(version, graph)
+        analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"],
+                              inputs=analytics, previous=previous)
+        return whoosh_write.finish() if whoosh_write is not None else reused
+    finally:
+        if whoosh_write is not None:
+            whoosh_write.abandon()      # an error meanwhile: the writer stops before cleanup
 
 
 def link(corpus: Corpus, corpus_dir: Path, today: date,
