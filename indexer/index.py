@@ -34,6 +34,8 @@ A build costs what changed since the previous one (`--full` reuses nothing):
   inputs the parse cache keeps, so only new or changed files are segmented and sketched; echo
   pairs between two unchanged clauses come from the previous version's echo_state.bin, and
   only pairs involving a new or changed clause are checked. Both equal a full build's.
+- The original files the documents came from (indexer/originals.py) are hard-linked from the
+  previous version when unchanged, else copied from the corpus.
 - Hard links are safe because no file of a published version is ever written again; reuse only
   reads the previous version, so a killed incremental build leaves it as it was.
 - The Sphinx backend (CESOU_BACKEND) gets only the change too: added and changed documents'
@@ -55,7 +57,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from indexer import aliases, analysis, analytics_files, config, links, pipeline, store
+from indexer import aliases, analysis, analytics_files, config, links, originals, pipeline, store
 from indexer import cache as parse_cache
 from indexer.backends import whoosh
 from indexer.clausetext import clause_context, clause_text, concatenated, document_texts
@@ -158,12 +160,12 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
         analysis.configure_jieba(version / store.CONFIG / "userdict.txt", jieba_cache(index_dir))
         if normalized is None:
             normalized = normalized_clauses(corpus.documents)
-        reused = _write_files(version, corpus, corpus_dir, graph, normalized, analytics,
-                              previous, show_progress, parser_version)
+        reused, kept_warnings = _write_files(version, corpus, corpus_dir, graph, normalized,
+                                             analytics, inputs, previous, show_progress)
         report = BuildReport(
             build_id=build_id, version_dir=version, documents=len(corpus.documents),
             clauses=len(normalized["texts"]), duplicates=dict(corpus.aliases),
-            warnings={**_warnings_by_file(corpus), **link_warnings}, seconds=0.0,
+            warnings=_merged(_warnings_by_file(corpus), link_warnings, kept_warnings), seconds=0.0,
             reused=(reused if isinstance(reused, str) else f"{reused} index segments") if reused else "")
         _sync_tree(version)     # everything on disk before the manifest declares it complete
         write_json(version / store.MANIFEST, {
@@ -182,22 +184,28 @@ def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bo
 
 def _write_files(version: Path, corpus: Corpus, corpus_dir: Path, graph: CitationGraph,
                  normalized: dict, analytics: list[analytics_files.DocumentInputs] | None,
-                 previous: Path | None, show_progress: bool, parser_version: str) -> int | str:
-    """The version's files but the manifest: the backend's, the JSON files and the analytics.
-    Returns what the backend reused (`publish`'s report)."""
+                 inputs: dict | None, previous: Path | None, show_progress: bool
+                 ) -> tuple[int | str, dict[str, list[str]]]:
+    """The version's files but the manifest: the backend's, the JSON files, the originals and
+    the analytics. Returns what the backend reused (`publish`'s report) and the originals'
+    warnings."""
     # Whoosh first: a small write (a rebuild's changed segment) runs in a process of its own
     # while this one writes the JSON files and the analytics (whoosh.start_write).
+    salt = (inputs or {}).get("parser_version", "")
     whoosh_write = None if config.backend() else _start_whoosh(
-        version, corpus, normalized, show_progress, previous, parser_version)
+        version, corpus, normalized, show_progress, previous, salt)
     try:
         store.write_documents(version, corpus.documents)
+        kept_warnings = originals.write(
+            version, corpus_dir, (d.source for d in corpus.documents), (inputs or {}).get("files", {}),
+            previous, _manifest(previous).get("inputs", {}).get("files") if previous else None)
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
         reused = _write_sphinx(version, corpus, normalized, previous) if whoosh_write is None else 0
         store.write_citations(version, graph)
         analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"],
                               inputs=analytics, previous=previous)
-        return whoosh_write.finish() if whoosh_write is not None else reused
+        return (whoosh_write.finish() if whoosh_write is not None else reused), kept_warnings
     finally:
         if whoosh_write is not None:
             whoosh_write.abandon()      # an error meanwhile: the writer stops before cleanup
@@ -304,6 +312,15 @@ def _warnings_by_file(corpus: Corpus) -> dict[str, list[str]]:
     for warning in corpus.warnings:
         grouped[warning.source].append(warning.message)
     return dict(grouped)
+
+
+def _merged(*found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Warnings by file name from several stages, each file's in stage order."""
+    merged: dict[str, list[str]] = defaultdict(list)
+    for warnings in found:
+        for name, messages in warnings.items():
+            merged[name].extend(messages)
+    return dict(merged)
 
 
 def _switch_current(index_dir: Path, version: Path) -> None:

@@ -1,11 +1,13 @@
 """Load: read every corpus file into a `SourceFile` (decoded text + metadata it states outright).
 
-Five kinds of file are read:
+Six kinds of file are read:
 * `.txt` — plain text, UTF-8 or any encoding charset-normalizer recognises (GB18030/GBK, Big5, UTF-16…);
 * `.md` / `.markdown` — optional YAML front matter with the document's metadata, body via
   markdown → HTML → text;
 * `.html` / `.htm` — a government web page: metadata table (发文机关, 成文日期, 发文字号 …), title,
   page address, attachments, and the text of the content area (`formats.webpage`);
+* `.mhtml` / `.mht` — a page saved as one file: its HTML taken out of the MIME package
+  (`formats.mhtml`), then read as an `.html` page;
 * `.pdf` / `.docx` — read by `indexer.formats` in a child process with time and memory limits;
   their text arrives one paragraph per line, like md/html. Other types get a message saying
   how to convert them (`formats.unsupported`).
@@ -28,14 +30,17 @@ from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from charset_normalizer import from_bytes
 
 from indexer.aliases import AliasTable, load_aliases
-from indexer.formats import FormatError, webpage
+from indexer.formats import FormatError, mhtml, webpage
 from indexer.formats.safe import read_binary
 from indexer.formats.unsupported import unsupported
 from indexer.records import BuildWarning, DocumentMeta, SourceFile
 
 KINDS = {".txt": "txt", ".md": "md", ".markdown": "md", ".html": "html", ".htm": "html",
-         ".pdf": "pdf", ".docx": "docx"}
+         ".mhtml": "mhtml", ".mht": "mhtml", ".pdf": "pdf", ".docx": "docx"}
 BINARY_KINDS = {"pdf", "docx"}      # read by indexer.formats in a limited child process
+# Files that carry images besides their text, so are held to MAX_BINARY_MB: a page saved as
+# one file (.mhtml) holds every picture of the page, base64-encoded.
+LARGE_KINDS = BINARY_KINDS | {"mhtml"}
 CONFIG_FOLDER = "config"
 # The largest seed file (a 17-document compilation) is 0.4 MB. A file fifty times that is not a
 # policy document but an accident, and parsing it in full would stall every rebuild.
@@ -229,7 +234,7 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
         raise LoadError(name, unsupported(path.suffix, sorted(KINDS)))
     try:
         size_mb = path.stat().st_size / 2**20
-        limit, setting = ((MAX_BINARY_MB, "CESOU_MAX_BINARY_MB") if kind in BINARY_KINDS
+        limit, setting = ((MAX_BINARY_MB, "CESOU_MAX_BINARY_MB") if kind in LARGE_KINDS
                           else (MAX_FILE_MB, "CESOU_MAX_FILE_MB"))
         if size_mb > limit:
             raise LoadError(name, f"too large ({size_mb:.1f} MB; the limit is {limit:g} MB, "
@@ -239,8 +244,10 @@ def load_file(path: Path, name: str, aliases: AliasTable | None = None) -> Sourc
         data = path.read_bytes()
     except OSError as error:
         raise LoadError(name, f"cannot read ({error.strerror})") from None
-    text, encoding = decode(data, name)
     aliases = aliases or load_aliases()
+    if kind == "mhtml":
+        return _load_saved_page(data, name, aliases)
+    text, encoding = decode(data, name)
     if kind == "md":
         return _load_markdown(text, name, encoding, aliases)
     if kind == "html":
@@ -313,7 +320,26 @@ TITLE_SUFFIX = re.compile(r"\s*[_|｜–—-]\s*[^_|｜–—-]*(?:网|门户|�
                           re.IGNORECASE)
 
 
-def _load_html(text: str, name: str, encoding: str, aliases: AliasTable) -> SourceFile:
+def _load_saved_page(data: bytes, name: str, aliases: AliasTable) -> SourceFile:
+    """A page saved as one file (.mhtml/.mht): its HTML read as a saved .html page, with the
+    package's address as the page's when the HTML names none (indexer/formats/mhtml.py)."""
+    try:
+        page = mhtml.saved_page(data)
+    except FormatError as error:
+        raise LoadError(name, str(error)) from None
+    text, encoding = None, ""
+    if page.charset:
+        try:
+            text, encoding = decode(page.html.decode(page.charset).encode("utf-8"), name)[0], page.charset
+        except (LookupError, UnicodeDecodeError):
+            pass
+    if text is None:
+        text, encoding = decode(page.html, name)
+    return _load_html(text, name, encoding, aliases, address=page.address)
+
+
+def _load_html(text: str, name: str, encoding: str, aliases: AliasTable,
+               address: str | None = None) -> SourceFile:
     soup = BeautifulSoup(text, "html.parser")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else ""
     url = webpage.page_url(soup)
@@ -330,7 +356,7 @@ def _load_html(text: str, name: str, encoding: str, aliases: AliasTable) -> Sour
         shown_title = heading.get_text(" ", strip=True) if heading else None
         title = shown_title or TITLE_SUFFIX.sub("", page_title)
         meta.title = title or None
-    meta.source_url = meta.source_url or url
+    meta.source_url = meta.source_url or url or address
     meta.attachments = webpage.attachments(soup, meta.source_url)
     content = webpage.content_root(soup)
     webpage.strip_chrome(content)
@@ -370,17 +396,41 @@ def _metadata_table(soup: BeautifulSoup) -> tuple[list[tuple[str, str]], Tag | N
 
 # --- the corpus ---------------------------------------------------------------------------------------
 
+# A browser saving a page "complete" (网页，全部) writes X.html and a folder X_files (Chrome,
+# Edge, Firefox; X.files in older IE) of the page's styles, scripts, pictures and frames.
+PAGE_SUFFIXES = (".html", ".htm", ".shtml", ".xhtml")
+RESOURCE_FOLDER = re.compile(r"(?P<page>.+)[_.]files")
+RESOURCE_FOLDER_NOTE = "浏览器另存网页时生成的资源文件夹（{count} 个样式、脚本、图片或框架文件），不作为文件收录"
+
+
 def corpus_files(corpus_dir: Path) -> list[Path]:
-    """Every file under the corpus folder except its config folder and hidden files, by name."""
+    """Every file under the corpus folder except its config folder, hidden files and saved
+    pages' resource folders (`resource_folders`), by name."""
     corpus_dir = Path(corpus_dir)
     if not corpus_dir.is_dir():
         raise LoadError(str(corpus_dir), "corpus folder not found")
+    skipped = set(resource_folders(corpus_dir))
     files = []
     for path in corpus_dir.rglob("*"):
         parts = path.relative_to(corpus_dir).parts
-        if path.is_file() and parts[0] != CONFIG_FOLDER and not any(p.startswith(".") for p in parts):
+        if path.is_file() and parts[0] != CONFIG_FOLDER and not any(p.startswith(".") for p in parts) \
+                and not any(Path(*parts[:i]).as_posix() in skipped for i in range(1, len(parts))):
             files.append(path)
     return sorted(files, key=lambda path: path.relative_to(corpus_dir).as_posix())
+
+
+def resource_folders(corpus_dir: Path) -> dict[str, int]:
+    """The folders a browser wrote beside a saved page (X_files or X.files next to X.html):
+    corpus-relative name → the files in it. None of them is a document: the page is."""
+    found = {}
+    for folder in Path(corpus_dir).rglob("*"):
+        match = RESOURCE_FOLDER.fullmatch(folder.name)
+        if match and folder.is_dir() and any(
+                (folder.parent / (match["page"] + suffix)).is_file() for suffix in PAGE_SUFFIXES):
+            name = folder.relative_to(corpus_dir).as_posix()
+            if not any(name.startswith(f"{outer}/") for outer in found):
+                found[name] = sum(1 for p in folder.rglob("*") if p.is_file())
+    return found
 
 
 def load_corpus(corpus_dir: Path) -> tuple[list[SourceFile], list[BuildWarning]]:

@@ -29,7 +29,8 @@ from indexer.clausetext import DocumentTexts, concatenated, document_texts
 from indexer.clean import clean
 from indexer.dedupe import Comparisons, Fingerprint, fingerprint, fold_duplicates
 from indexer.identify import assign_document_ids
-from indexer.load import LoadError, corpus_files, load_file
+from indexer.load import (RESOURCE_FOLDER_NOTE, LoadError, corpus_files, load_file,
+                          resource_folders)
 from indexer.parallel import parallel_map
 from indexer.provenance import is_press_summary
 from indexer.records import (BuildWarning, Clause, Corpus, Document, DocumentMeta,
@@ -117,7 +118,9 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     store = parse_cache.ParseCache(cache_dir, version) if cache_dir else None
     cooccur.clear_segment_cache()       # words segmented under an earlier dictionary
     results, reused = _file_results(corpus_dir, files, store, reuse, report)
-    warnings = [w for r in results for w in r.warnings]
+    warnings = [w for r in results for w in r.warnings] + [
+        BuildWarning(source=name, message=RESOURCE_FOLDER_NOTE.format(count=count))
+        for name, count in resource_folders(corpus_dir).items()]
     pairs = [(d, t, a) for r in results if r.documents
              for d, t, a in zip(r.documents, r.texts, r.analytics, strict=True)]
     documents = [d for d, _, _ in pairs]

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer import analysis, facets, known, params, present, query, store
+from indexer import analysis, facets, known, originals, params, present, query, store
 from indexer.backends import whoosh
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx.cluster import parse_backend_url
@@ -87,6 +87,12 @@ class Searcher:
     def document(self, doc_id: str) -> Document | None:
         return self.version.document(doc_id)
 
+    def original(self, doc_id: str) -> Path | None:
+        """The file the document was parsed from, as this version keeps it (indexer/originals.py);
+        None when the version keeps none."""
+        document = self.document(doc_id)
+        return originals.path_of(self.version.path, document.source) if document else None
+
     def clause(self, doc_id: str, clause_id: str) -> Clause | None:
         docnum = self.version.docnum(doc_id, clause_id)
         return None if docnum is None else self.version.clause_at(docnum)
@@ -130,8 +136,8 @@ class Searcher:
         itself was the only backend call. When it finds nothing, the request is planned
         again with the real counts (the unfiltered total just seen answers one of them) and
         run again only if that plan differs. A query that reads as a question is the exception:
-        typed whole it usually matches nothing, so the counts that decide between the question
-        and its words are asked first (one batch); only "all its words together?" is assumed."""
+        typed whole it usually matches nothing, so its whole count, which decides between the
+        question and its words, is asked first; its words' counts are assumed like the rest."""
         assumed = _Counts(self, assume=True)
         plan = self.plan(req.full_query, count=assumed)
         filters = self.filters(req, plan.scope)
@@ -225,17 +231,19 @@ class Searcher:
         notice, in_context = "", False
         sentence = parsed.sentence()
         # A question: one unspaced run with content words other than itself. Only then does
-        # its count matter (nothing else would change), and then the counts of its words and
-        # of all of them together are likely needed next: asked in the same batch.
+        # its count matter (nothing else would change). Planning with assumed counts
+        # (Searcher._planned), only the whole is asked: its words' counts matter only when
+        # the search of the words finds nothing, and then the plan is made again with real
+        # counts, which asks the whole, each word and all of them together in one batch.
         words = query.sentence_words(sentence.typed) if sentence else []
         if sentence and words and words != [sentence.text]:
             whole = MatchSpec(groups=groups[:1])
             word_groups = tuple(self._variants([query.Term(w, w)], []) for w in words)
             if isinstance(count, _Counts):
-                together = [] if count.assume else \
-                    [MatchSpec(groups=word_groups, excluded=excluded, in_context=True)]
-                count.prefetch([whole, *(MatchSpec(groups=(g,), in_context=True) for g in word_groups),
-                                *together], ask=True)
+                later = [] if count.assume else \
+                    [*(MatchSpec(groups=(g,), in_context=True) for g in word_groups),
+                     MatchSpec(groups=word_groups, excluded=excluded, in_context=True)]
+                count.prefetch([whole, *later], ask=True)
             if not count(whole):
                 expansions, in_context = [], True
                 groups = tuple(self._variants([query.Term(w, w)], expansions) for w in words)

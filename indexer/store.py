@@ -15,6 +15,8 @@ Layout of the index folder:
                                      echoes.json and echo_state.bin (analytics,
                                      indexer/analytics_files.py),
                                      the backend's own files (whoosh/),
+                                     originals/ (the corpus files the documents were
+                                     parsed from, as received: indexer/originals.py),
                                      manifest.json (written last: marks it complete)
     index_dir/jieba/                 jieba's prefix-dictionary cache
 
@@ -56,6 +58,9 @@ ECHOES = "echoes.json"
 # What the next build reuses of the echoes (echoes.EchoState, binary; was echo_state.json,
 # which a build no longer reads: a version with only that one gets every pair checked again).
 ECHO_STATE = "echo_state.bin"
+# The original files (indexer/originals.py); a version without them serves no originals, so
+# they are not part of FORMAT either.
+ORIGINALS = "originals"
 
 # The export's JSON Lines shape (README "Command-line reference"): a stable public contract,
 # so its keys and their order are listed here rather than following the record's fields.

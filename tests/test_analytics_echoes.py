@@ -10,11 +10,12 @@ from dataclasses import replace
 from itertools import combinations
 
 from analytics_support import clause, document
+from indexer.analytics.common import csv_text
 from indexer.analysis import normalize
 from indexer.clausetext import clause_text as displayed_text
 from indexer.analytics import echoes
 from indexer.analytics.echoes import (COLUMNS, EchoClauses, EchoInput, EchoState, band_keys, compute,
-                                      diff_html, echo_inputs, echoes_by_clause, echoes_csv,
+                                      diff_html, echo_inputs, echoes_by_clause, echo_rows,
                                       echoes_from_json, echoes_to_json, find_echoes,
                                       shingle_codes, shingles, sketch, skeleton)
 
@@ -65,7 +66,7 @@ def test_by_clause_json_and_csv():
     by_clause = echoes_by_clause(pairs)
     assert [e[:2] for e in by_clause[("central", "3")]][:2] == [("province", "2.1"), ("province", "2.2")]
     assert echoes_from_json(echoes_to_json(pairs)) == pairs
-    rows = list(csv.reader(io.StringIO(echoes_csv(pairs, corpus()))))
+    rows = list(csv.reader(io.StringIO(csv_text(COLUMNS, echo_rows(pairs, corpus())))))
     assert rows[0] == [zh for _, zh in COLUMNS] and len(rows) == 1 + len(pairs)
     row = dict(zip(rows[0], rows[1]))
     assert row["日期甲"] == "2016-05-01" and row["发文机关乙"] == "某省人民政府"

@@ -128,6 +128,18 @@ def test_reader_scrolls_to_the_clause_and_highlights_the_query(page):
     assert page.locator(f"{selector} mark").first.inner_text() == QUERY
 
 
+def test_the_original_file_opens_from_the_document_page(page):
+    hit = page.request.get(f"/api/search?q={quote(QUERY)}").json()["hits"][0]
+    page.goto(f"/d/{hit['doc_id']}")
+    link = page.locator("dd.original a")
+    assert link.get_attribute("href") == f"/d/{hit['doc_id']}/source"
+    link.click()
+    page.wait_for_load_state("load")
+    assert page.url.endswith(f"/d/{hit['doc_id']}/source")
+    # The file as received, in the browser, its Chinese read in the right encoding.
+    assert hit["doc_title"][:12] in page.locator("body").inner_text()
+
+
 def test_phone_width_has_no_horizontal_scroll(browser, base):
     context = browser.new_context(viewport={"width": 375, "height": 812}, base_url=base)
     tab = context.new_page()
@@ -160,6 +172,8 @@ def test_corpus_document_with_script_runs_nothing(browser, tmp_path_factory):
             assert tab.locator("img").count() == 0, url
         tab.goto(f"/d/{doc['id']}")
         assert "<script>alert(1)</script>" in tab.locator("h1").inner_text()
+        tab.goto(f"/d/{doc['id']}/source")     # the original, shown as the text it is
+        assert "<script>alert(1)</script>" in tab.locator("body").inner_text()
         tab.wait_for_timeout(300)     # give a stray handler (img onerror) the chance to fire
         assert dialogs == [] and errors == []
         context.close()

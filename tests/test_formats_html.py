@@ -110,3 +110,27 @@ def test_export_carries_source_url_and_attachments(tmp_path):
     record = document_to_json(document)
     assert record["source"] == "div.html" and record["source_url"] == URLS["div"]
     assert record["attachments"] == [{"title": "科研数据共享管理办法", "url": ATTACHMENTS["div"][0].url}]
+
+
+def test_a_page_saved_complete_is_one_document_and_its_resource_folder_a_note(tmp_path):
+    from indexer import pipeline
+    from indexer.load import RESOURCE_FOLDER_NOTE
+    from reliability_support import make_corpus
+    corpus = make_corpus(tmp_path / "corpus", [])
+    (corpus / "通知.html").write_text(WEB_LAYOUTS["div"](), encoding="utf-8")
+    resources = corpus / "通知_files"
+    (resources / "img").mkdir(parents=True)
+    (resources / "style.css").write_text("body{}", encoding="utf-8")
+    (resources / "share.js").write_text("var a=1;", encoding="utf-8")
+    (resources / "img" / "logo.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    (resources / "saved_resource.html").write_text(
+        "<html><body><p>相关推荐：关于开展科研数据管理试点工作的通知，请各单位认真组织实施。</p></body></html>",
+        encoding="utf-8")
+    # A folder named like one, with no page beside it, is the researcher's own: read.
+    (corpus / "专题_files").mkdir()
+    (corpus / "专题_files" / "说明.txt").write_text(
+        "科技部关于开展科研数据管理试点工作的通知\n各有关单位：\n现就开展试点工作通知如下。\n", encoding="utf-8")
+    parsed = pipeline.parse_corpus(corpus).corpus
+    assert sorted(d.source for d in parsed.documents) == ["专题_files/说明.txt", "通知.html"]
+    notes = [(w.source, w.message) for w in parsed.warnings]
+    assert notes == [("通知_files", RESOURCE_FOLDER_NOTE.format(count=4))]

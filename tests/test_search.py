@@ -351,3 +351,47 @@ def test_phrases_broken_by_a_raw_line_wrap_are_found(engine, clause_texts, corpu
     assert in_clauses > on_one_line
     found = engine.search(SearchRequest(q=f'"{phrase}"'))
     assert found.total == len(brute(clause_texts, lambda t: phrase in t))
+
+
+# --- known-item lookup: the indexed candidates give what scoring every title gives ---------
+
+def _every_title_scored(titles, query: str) -> list:
+    """known.TitleIndex.lookup without its candidate index: every title scored."""
+    from indexer import known
+    query = query.strip()
+    if known.doc_number_of(query) or len(query) < known.MIN_TITLE_QUERY or any(c.isspace() for c in query):
+        return titles.lookup(query)
+    exact = known.title_key(query, titles.names)
+    loose = known.loose_title_key(query, titles.names)
+    variants = [known.title_key(v) for v in known._expansions(query, titles.aliases)]
+    scored = [(known.score(exact, loose, variants, e), e.document) for e in titles.entries]
+    scored = [pair for pair in scored if pair[0] > 0]
+    scored.sort(key=lambda pair: -pair[0])
+    return [d for _, d in scored[:known.MAX_CARDS]]
+
+
+@pytest.fixture(scope="module")
+def titles(engine):
+    return engine.snapshot().version.titles
+
+
+@settings(max_examples=400, deadline=None)
+@given(data=st.data())
+def test_title_lookup_finds_what_scoring_every_title_finds(titles, data):
+    entry = data.draw(st.sampled_from(titles.entries))
+    key = data.draw(st.sampled_from([entry.document.title, entry.key, entry.loose_key, entry.short_key]))
+    # One to three pieces of a title in order (a short title), each cut to its first two
+    # characters at times (the shortest piece a short title allows), sometimes with an
+    # abbreviation added.
+    cuts = sorted(data.draw(st.lists(st.integers(0, len(key)), min_size=2, max_size=6, unique=True)))
+    pieces = [key[a:b] for a, b in zip(cuts[::2], cuts[1::2])]
+    pieces = [p[:2] if data.draw(st.booleans()) else p for p in pieces]
+    query = "".join(pieces) + data.draw(st.sampled_from(["", "", "实施办法", "双一流", "中国科协"]))
+    assert titles.lookup(query) == _every_title_scored(titles, query)
+
+
+@pytest.mark.parametrize("typed", ["双一流实施办法", "统筹推进世界一流大学和一流学科建设实施办法",
+                                   "全面加强基础科学研究的若干意见", "国务院关于全面加强基础科学研究的若干意见",
+                                   "科技成果转化", "人工智能", "中国科协十四五规划"])
+def test_title_lookup_of_typed_titles_matches_scoring_every_title(titles, typed):
+    assert titles.lookup(typed) == _every_title_scored(titles, typed)

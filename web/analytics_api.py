@@ -25,7 +25,7 @@ from flask import Blueprint, Response, jsonify, request
 from indexer import analytics_params as ap
 from indexer.analytics import coded, cooccur, echoes, kwic, network, trends
 from indexer import xlsx
-from indexer.analytics.common import distinct_documents
+from indexer.analytics.common import csv_table, distinct_documents
 from indexer.records import SearchRequest
 from web.api import csv_filename
 from web.engine import searcher
@@ -141,5 +141,5 @@ def network_file(fmt: str):
 @bp.get("/echoes.csv")
 def echoes_csv():
     s = searcher()
-    return text_download(echoes.echoes_csv(s.echo_pairs(), s.documents()),
-                         export_name("相似条款", "csv"))
+    return csv_response(csv_table(echoes.COLUMNS, echoes.echo_rows(s.echo_pairs(), s.documents())),
+                        export_name("相似条款", "csv"))

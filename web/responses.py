@@ -12,11 +12,14 @@ from collections.abc import Iterable, Sequence
 from itertools import chain
 from urllib.parse import quote
 
-from flask import Flask, Response, jsonify, render_template, request, stream_with_context
+from pathlib import Path
+
+from flask import Flask, Response, jsonify, render_template, request, send_file, stream_with_context
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from indexer.backends.base import BackendError
+from indexer.load import LoadError, decode
 from indexer.text import csv_lines
 
 from indexer.records import QueryError, SearchRequest
@@ -75,6 +78,33 @@ def download(pieces: Iterable[bytes], filename: str, mimetype: str, prefix: byte
                     headers={"Content-Disposition": content_disposition(filename)})
 
 
+# How an original file is served (/d/<doc_id>/source): suffix → (media type, shown in the
+# browser). PDF and plain text open in the browser; a saved web page is downloaded, never shown
+# on this site's origin (its scripts and forms are not ours), and is sandboxed besides.
+ORIGINAL_TYPES = {".pdf": ("application/pdf", True), ".txt": ("text/plain", True),
+                  ".md": ("text/plain", True), ".markdown": ("text/plain", True),
+                  ".html": ("text/html", False), ".htm": ("text/html", False),
+                  ".mhtml": ("multipart/related", False), ".mht": ("multipart/related", False),
+                  ".docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", False)}
+
+
+def original_file(path: Path, name: str) -> Response:
+    """An original file as received, with its name; text is labelled with the encoding it
+    was read in (load.decode), so the browser shows the Chinese right."""
+    mimetype, inline = ORIGINAL_TYPES.get(path.suffix.lower(), ("application/octet-stream", False))
+    if mimetype == "text/plain":
+        try:
+            mimetype += f"; charset={decode(path.read_bytes(), name)[1]}"
+        except LoadError:
+            mimetype, inline = "application/octet-stream", False
+    response = send_file(path, mimetype=mimetype, conditional=True)
+    response.headers["Content-Type"] = mimetype     # send_file would add "; charset=utf-8" to text
+    response.headers["Content-Disposition"] = \
+        content_disposition(name).replace("attachment", "inline", 1) if inline else content_disposition(name)
+    response.headers["Content-Security-Policy"] = SECURITY_HEADERS["Content-Security-Policy"] + "; sandbox"
+    return response
+
+
 def content_disposition(filename: str) -> str:
     """`attachment` with the file name twice (RFC 6266): `filename*=UTF-8''…` (RFC 5987,
     percent-encoded UTF-8) for browsers, which prefer it, and an ASCII `filename="…"` for
@@ -121,7 +151,8 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers.update(SECURITY_HEADERS)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)    # a view may only tighten them (originals)
         return response
 
     app.register_error_handler(HTTPException, handle_error)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from datetime import date
+from pathlib import PurePosixPath
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 
@@ -15,6 +16,7 @@ from indexer import cite, facets, params, present
 from indexer.records import Document, QueryError, SearchRequest
 from web import links
 from web.engine import searcher
+from web.responses import original_file
 from web.urls import page_count, query_string, same_query, search_url, year_bars
 
 bp = Blueprint("site", __name__)
@@ -115,6 +117,17 @@ def document(doc_id: str):
     return render_template("document.html", doc=doc, outline=outline,
                            readings=present.readings(outline), q=q, terms=terms, matched=matched,
                            links=links.page_links(searcher(), doc))
+
+
+@bp.get("/d/<doc_id>/source")
+def original(doc_id: str):
+    """The file the document was parsed from, as received (indexer/originals.py)."""
+    doc = document_or_redirect(doc_id, "site.original")
+    path = searcher().original(doc.id)
+    if path is None:
+        abort(404, description=f"本索引版本没有保存《{doc.title}》的原始文件（{doc.source}）："
+                               "请管理员重新运行 python -m indexer build")
+    return original_file(path, PurePosixPath(doc.source).name)
 
 
 @bp.get("/d/<doc_id>/<clause_id>")

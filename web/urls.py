@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
-from urllib.parse import unquote, urlencode
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlencode, urlsplit
 
 from flask import Flask, request, url_for
 
@@ -73,6 +74,13 @@ def year_bars(values) -> list[tuple[str, int, float]]:
             for y in range(min(counts), max(counts) + 1)]
 
 
+def web_address(url: str | None) -> str:
+    """A web address a corpus file gave (原文网址, an attachment), fit to be a link: only an
+    absolute http(s) address; anything else ("javascript:…", a page-relative path that would
+    point into this site) is shown as text, not linked."""
+    return url if url and urlsplit(url).scheme.lower() in ("http", "https") and urlsplit(url).netloc else ""
+
+
 def init_app(app: Flask) -> None:
     """Make the helpers available to every template."""
     app.jinja_env.globals.update(
@@ -81,6 +89,8 @@ def init_app(app: Flask) -> None:
         facet_labels=facets.FACET_LABELS, facet_fields=facets.FACET_FIELDS, highlight=present.highlight,
         clause_title=present.clause_title, clause_name=present.clause_name,
         clause_caption=present.clause_caption, provenance_label=provenance.LABEL,
-        clause_paragraphs=links.clause_paragraphs, validity_class=links.validity_class)
+        clause_paragraphs=links.clause_paragraphs, validity_class=links.validity_class,
+        web_address=web_address)
+    app.jinja_env.filters["file_name"] = lambda name: PurePosixPath(name).name
     app.jinja_env.filters["short"] = short
     app.jinja_env.filters["readable_url"] = unquote     # /api/search?q=基础研究 as people read it

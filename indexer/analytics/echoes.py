@@ -83,7 +83,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from indexer.analysis import normalize
-from indexer.analytics.common import csv_text, permalink
+from indexer.analytics.common import permalink
 from indexer.clausetext import clause_text
 from indexer.records import Document
 
@@ -626,11 +626,11 @@ def diff_html(a: str, b: str) -> str:
     return "".join(out)
 
 
-def echoes_csv(pairs: Iterable[EchoPair], documents: Iterable[Document]) -> str:
-    """Every pair with both documents' metadata and both clauses' text (columns: `COLUMNS`)."""
+def echo_rows(pairs: Iterable[EchoPair], documents: Iterable[Document]) -> Iterator[list]:
+    """Every pair with both documents' metadata and both clauses' text (columns: `COLUMNS`),
+    one row at a time, so the export streams (700k pairs at ×100)."""
     by_id = {d.id: d for d in documents}
     clauses = {(d.id, c.id): c for d in by_id.values() for c in d.clauses}
-    rows = []
     for p in pairs:
         row: list = [p.similarity]
         for doc_id, clause_id in ((p.doc_a, p.clause_a), (p.doc_b, p.clause_b)):
@@ -640,5 +640,4 @@ def echoes_csv(pairs: Iterable[EchoPair], documents: Iterable[Document]) -> str:
             row += [d.id, c.id, d.title, d.doc_number, list(d.issuers), d.date, c.label,
                     permalink(d.id, c.id), clause_text(c)]
         else:
-            rows.append(row)
-    return csv_text(COLUMNS, rows)
+            yield row
