@@ -8,8 +8,8 @@ writes them beside the documents (indexer/index.py `publish` calls `write`):
   copied into the version like the other config files, so a version always scores with the
   list it was built with);
 - `echoes.json` (store.ECHOES): every pair of near-identical clauses in different documents
-  (indexer/analytics/echoes.py), and `echo_state.json` (store.ECHO_STATE), what the next build
-  needs to check only the pairs that involve a new or changed clause.
+  (indexer/analytics/echoes.py), and `echo_state.bin` (store.ECHO_STATE, `echoes.EchoState`),
+  what the next build needs to check only the pairs that involve a new or changed clause.
 
 Where the work happens, and why: what one clause contributes — its words before stop words
 (`cooccur.segment`) and its echo sketch (`echoes.sketch`: skeleton digest, band keys, shingle
@@ -78,10 +78,9 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
             table.add(d.id, c.id, d.date, sketch)
-    rows, state = echoes.compute(table, previous=read_echo_state(previous) if previous else None)
-    store.write_json(Path(version) / store.ECHOES, rows)
-    del rows
-    store.write_json(Path(version) / store.ECHO_STATE, state)
+    state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None)
+    store.write_text_parts(Path(version) / store.ECHOES, state.rows_json())
+    store.write_bytes(Path(version) / store.ECHO_STATE, state.to_bytes())
 
 
 def compute_inputs(documents: Sequence[Document], texts: Sequence[str]) -> list[DocumentInputs]:
@@ -109,11 +108,12 @@ def _chunk_inputs(job: tuple[Sequence[Document], Sequence[str]]) -> list[Documen
     return found
 
 
-def read_echo_state(version: Path) -> dict | None:
-    """The echo state a version was published with, or None (none, or unreadable)."""
+def read_echo_state(version: Path) -> echoes.EchoState | None:
+    """The echo state a version was published with, or None (none, unreadable, or of another
+    format: a version published before echo_state.bin, whose echo_state.json is not read)."""
     try:
-        return echoes.state_from_json(store.read_json(Path(version) / store.ECHO_STATE))
-    except (OSError, ValueError):
+        return echoes.EchoState.from_bytes((Path(version) / store.ECHO_STATE).read_bytes())
+    except OSError:
         return None
 
 

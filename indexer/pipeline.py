@@ -14,6 +14,7 @@ holds the parsed documents, never every file's raw text at once.
 """
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -154,9 +155,20 @@ def _file_results(corpus_dir: Path, files: list[CorpusFile], store: parse_cache.
         for i, result in zip(missing, map_each(_read_one, jobs)):
             results[i] = result
             report(f"{files[i].name}: {len(result.documents or [])} document(s)")
-    for i, hit in enumerate(cached):
-        if hit:
-            results[i] = store.get(files[i].key) or _read_one((files[i], aliases, taxonomy, store))
+    # Unpickling allocates millions of objects and no garbage: the cyclic collector's passes
+    # over them were half of the cache read (×100, 500 entries: ~1.9 → ~0.9 s). What was read
+    # lives as long as the build, so it is frozen out of the collector (index.build freezes
+    # the whole parsed corpus after the parse anyway).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for i, hit in enumerate(cached):
+            if hit:
+                results[i] = store.get(files[i].key) or _read_one((files[i], aliases, taxonomy, store))
+    finally:
+        if collecting:
+            gc.freeze()
+            gc.enable()
     return results, len(files) - len(missing)
 
 

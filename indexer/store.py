@@ -12,7 +12,7 @@ Layout of the index folder:
                                      config/ (the alias table, jieba user dictionary and
                                      stop words the version was built with, so queries are
                                      analysed like the index), word_stats.json,
-                                     echoes.json and echo_state.json (analytics,
+                                     echoes.json and echo_state.bin (analytics,
                                      indexer/analytics_files.py),
                                      the backend's own files (whoosh/),
                                      originals/ (the corpus files the documents were
@@ -55,7 +55,9 @@ CONFIG = "config"
 # computes them on first use instead, so they are not part of FORMAT.
 WORD_STATS = "word_stats.json"
 ECHOES = "echoes.json"
-ECHO_STATE = "echo_state.json"      # what the next build reuses of the echoes (echoes.compute)
+# What the next build reuses of the echoes (echoes.EchoState, binary; was echo_state.json,
+# which a build no longer reads: a version with only that one gets every pair checked again).
+ECHO_STATE = "echo_state.bin"
 # The original files (indexer/originals.py); a version without them serves no originals, so
 # they are not part of FORMAT either.
 ORIGINALS = "originals"
@@ -192,6 +194,19 @@ def read_json(path: Path):
 def write_json(path: Path, data) -> None:
     """Write and fsync: the manifest that follows must never describe unwritten data."""
     _write_parts(path, [json.dumps(data, ensure_ascii=False)])
+
+
+def write_text_parts(path: Path, parts) -> None:
+    """Write the strings `parts` one after the other (UTF-8), and fsync, as write_json."""
+    _write_parts(path, parts)
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write and fsync, as write_json."""
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 def _write_parts(path: Path, parts) -> None:

@@ -5,6 +5,7 @@ import csv
 import io
 import json
 import random
+from array import array
 from dataclasses import replace
 from itertools import combinations
 
@@ -13,7 +14,7 @@ from indexer.analytics.common import csv_text
 from indexer.analysis import normalize
 from indexer.clausetext import clause_text as displayed_text
 from indexer.analytics import echoes
-from indexer.analytics.echoes import (COLUMNS, EchoClauses, EchoInput, band_keys, compute,
+from indexer.analytics.echoes import (COLUMNS, EchoClauses, EchoInput, EchoState, band_keys, compute,
                                       diff_html, echo_inputs, echoes_by_clause, echo_rows,
                                       echoes_from_json, echoes_to_json, find_echoes,
                                       shingle_codes, shingles, sketch, skeleton)
@@ -139,7 +140,7 @@ def test_incremental_compute_gives_the_full_result():
             inputs[k] = replace(inputs[k], text=mutate(inputs[k].text, rng, 6))
         else:                                               # remove a document
             inputs.pop(rng.randrange(len(inputs)))
-        incremental, state = compute(table_of(inputs), previous=json.loads(json.dumps(state)))
+        incremental, state = compute(table_of(inputs), previous=EchoState.from_bytes(state.to_bytes()))
         assert incremental == compute(table_of(inputs))[0], step
         assert incremental == [(p.doc_a, p.clause_a, p.doc_b, p.clause_b, p.similarity)
                                for p in find_echoes(inputs)]
@@ -156,9 +157,50 @@ def test_incremental_compute_checks_only_pairs_with_a_new_clause(monkeypatch):
     compute(table, previous=state)
     assert [table.doc_ids[a] for a in checked] == ["new"]
     checked.clear()
-    other_rule = {**state, "rule": "another"}             # another rule: nothing reused
+    other_rule = replace(state, rule="another")           # another rule: nothing reused
     compute(table, previous=other_rule)
     assert len(checked) > len(inputs) // 2
+
+
+def test_incremental_compute_keeps_the_order_when_dates_change_or_clauses_go():
+    """Reused pairs keep their stored order only while no kept clause's date changed; a
+    changed date, a removed document and an added one each give the full result."""
+    rng = random.Random(21)
+    inputs = synthetic(rng)
+    _, state = compute(table_of(inputs))
+    redated = [replace(i, date="2009-01-01") if i.doc_id == "d4" else i for i in inputs]
+    assert compute(table_of(redated), previous=state)[0] == compute(table_of(redated))[0]
+    fewer = [i for i in inputs if i.doc_id != "d2"]
+    assert compute(table_of(fewer), previous=state)[0] == compute(table_of(fewer))[0]
+    more = inputs + [replace(i, doc_id="d9", date="2013-01-01") for i in inputs if i.doc_id == "d1"]
+    incremental = compute(table_of(more), previous=state)
+    assert incremental[0] == compute(table_of(more))[0]
+    assert incremental[1] == compute(table_of(more))[1]
+
+
+def test_rows_json_is_json_dumps_of_the_rows_byte_for_byte():
+    inputs = synthetic(random.Random(4))
+    inputs = [replace(i, doc_id=f'文"{i.doc_id}\\\t\u2028é', clause_id=i.clause_id + "\n") for i in inputs]
+    rows, state = compute(table_of(inputs))
+    assert len(rows) > 40
+    for chunk in (1, 7, 50_000):
+        assert "".join(state.rows_json(chunk)) == json.dumps(rows, ensure_ascii=False)
+    empty = compute(table_of(inputs[:1]))[1]
+    assert "".join(empty.rows_json()) == json.dumps([]) == "[]"
+    every = replace(state, t=array("H", [(k * 37) % 1001 for k in range(len(state.t))]))
+    assert "".join(every.rows_json()) == json.dumps(every.rows(), ensure_ascii=False)
+
+
+def test_the_state_round_trips_and_anything_else_reads_as_none():
+    _, state = compute(table_of(synthetic(random.Random(6))))
+    data = state.to_bytes()
+    assert EchoState.from_bytes(data) == state and len(state.t) > 50
+    assert EchoState.from_bytes(b"") is None
+    assert EchoState.from_bytes(b'{"rule": "x", "clauses": [], "pairs": [[], [], []]}') is None  # format 1
+    assert EchoState.from_bytes(data[:-1]) is None
+    assert EchoState.from_bytes(data + b"\0") is None
+    assert EchoState.from_bytes(data.replace(b'"format": 2', b'"format": 9', 1)) is None
+    assert EchoState.from_bytes(echoes.STATE_MAGIC + b"\xff" * 40) is None
 
 
 def test_a_big_bucket_pairs_every_member():

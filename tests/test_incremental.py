@@ -135,6 +135,28 @@ def test_changed_added_and_removed_files_give_the_full_build(corpus, tmp_path, p
     assert_same_as_full(corpus, tmp_path / "index", tmp_path)
 
 
+def test_a_segment_written_in_the_background_gives_the_full_build(corpus, tmp_path, monkeypatch):
+    """A rebuild's small write goes to a spawned writer while the JSON files and analytics are
+    written (whoosh.start_write(background=True)): same version as a full build."""
+    build(corpus, tmp_path / "index")
+    monkeypatch.setattr(whoosh, "BACKGROUND_MIN_CLAUSES", 1)
+    pools = []
+    real = whoosh.PendingWrite.abandon
+
+    def abandon(self):
+        pools.append(self.pool)
+        real(self)
+    monkeypatch.setattr(whoosh.PendingWrite, "abandon", abandon)
+    append_clause(next(corpus.glob("中国科协*.txt")))
+    (corpus / "另一份文件.txt").write_text(
+        next(corpus.glob("十三五*.txt")).read_text(encoding="utf-8").replace("十三五", "十四五"),
+        encoding="utf-8")
+    report = build(corpus, tmp_path / "index")
+    assert "index segments" in report.reused
+    assert any(pool is not None for pool in pools)          # it did run in the background
+    assert_same_as_full(corpus, tmp_path / "index", tmp_path)
+
+
 def test_citations_are_extracted_again_only_from_changed_documents(corpus, tmp_path, monkeypatch):
     """The citation graph is resolved over the whole corpus on every build, but an unchanged
     document's references come from the previous build's extraction; the graph equals a full
@@ -314,10 +336,19 @@ def test_analytics_of_added_changed_and_removed_documents_are_the_full_builds(
     assert_same_as_full(echo_corpus, tmp_path / "index", tmp_path)
 
 
+@pytest.mark.parametrize("older", ["none", "format 1", "damaged"])
 def test_a_version_without_echo_state_makes_the_next_build_check_every_pair(
-        echo_corpus, tmp_path, echo_work):
+        echo_corpus, tmp_path, echo_work, older):
     build(echo_corpus, tmp_path / "index")
-    (published_version(tmp_path / "index") / store.ECHO_STATE).unlink()   # as an older build
+    version = published_version(tmp_path / "index")
+    state = version / store.ECHO_STATE
+    if older == "damaged":
+        state.write_bytes(state.read_bytes()[:-3])
+    else:
+        state.unlink()                                  # as a build before echo_state.bin
+        if older == "format 1":                         # which wrote echo_state.json instead
+            (version / "echo_state.json").write_text(
+                json.dumps({"rule": echoes.rule(), "clauses": [], "pairs": [[], [], []]}))
     append_clause(next(echo_corpus.glob("中国科协*.txt")))
     full_checks = len(echo_work["checked"])
     echo_work["checked"].clear()

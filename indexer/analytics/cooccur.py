@@ -96,21 +96,33 @@ class WordStats:
     """Per-clause word sets of one index version and their collection frequencies."""
     vocabulary: list[str]
     clause_words: dict[tuple[str, str], array]   # (doc_id, clause_id) → word numbers
-    frequency: array                             # word number → clauses containing it
     stopwords: frozenset[str]
 
     @classmethod
     def assemble(cls, segmented: Iterable[tuple[tuple[str, str], str]],
                  stopwords: frozenset[str]) -> WordStats:
         """The stats from each clause's `segment` output, in document order: the stop words
-        are taken out here (the one place that numbers words; `build` segments, then calls it)."""
-        number: dict[str, int] = {}
+        are taken out here (the one place that numbers words; `build` segments, then calls it).
+        Words are numbered in order of first appearance. Per clause, the words are looked up
+        in C (`map`); only a clause with a word not seen before takes the slow path. With the
+        frequencies counted on first use (`frequency`), ×100's 75,500 clauses went from ~2.3 to
+        ~1.2 s (measured alone, on the shared 2-core machine)."""
+        number: dict[str, int] = dict.fromkeys(stopwords, -1)    # a stop word: -1, dropped
+        vocabulary: list[str] = []
         clause_words: dict[tuple[str, str], array] = {}
         for key, words in segmented:
-            clause_words[key] = array("I", [number.setdefault(w, len(number))
-                                            for w in split_segmented(words) if w not in stopwords])
-        return cls(vocabulary=list(number), clause_words=clause_words,
-                   frequency=_frequency(len(number), clause_words.values()), stopwords=stopwords)
+            found = split_segmented(words)
+            ids = list(map(number.get, found))
+            if None in ids:
+                for k, (w, i) in enumerate(zip(found, ids)):
+                    if i is None:
+                        i = number.get(w)
+                        if i is None:
+                            i = number[w] = len(vocabulary)
+                            vocabulary.append(w)
+                        ids[k] = i
+            clause_words[key] = array("I", filter((-1).__ne__, ids) if -1 in ids else ids)
+        return cls(vocabulary=vocabulary, clause_words=clause_words, stopwords=stopwords)
 
     @classmethod
     def build(cls, documents: Sequence[Document], stopwords: frozenset[str],
@@ -123,6 +135,12 @@ class WordStats:
         chunks = [documents[i:i + BUILD_CHUNK] for i in range(0, len(documents), BUILD_CHUNK)]
         return cls.assemble((item for found in map_each(_chunk_segments, chunks) for item in found),
                             stopwords)
+
+    @cached_property
+    def frequency(self) -> array:
+        """word number → clauses containing it (counted on first use: a build only writes
+        the word sets)."""
+        return _frequency(len(self.vocabulary), self.clause_words.values())
 
     @cached_property
     def number(self) -> dict[str, int]:
@@ -149,7 +167,6 @@ class WordStats:
         vocabulary = data["vocabulary"]
         clause_words = {(d, c): array("I", ids) for d, c, ids in data["clauses"]}
         return cls(vocabulary=vocabulary, clause_words=clause_words,
-                   frequency=_frequency(len(vocabulary), clause_words.values()),
                    stopwords=frozenset(data.get("stopwords", ())))
 
 

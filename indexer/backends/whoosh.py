@@ -27,7 +27,11 @@ content key (its clauses' texts and the parser version) equals one of the previo
 segments is not written: that segment's files, its bigram postings with them, are hard-linked
 into the new version and listed in its place (`segments.json` records each listed segment's
 key). Reused or written, a segment holds the same postings, and BM25 statistics are summed
-over segments, so an incremental build gives the index a full build gives. The segment
+over segments, so an incremental build gives the index a full build gives. A rebuild's small
+write (`BACKGROUND_MIN_CLAUSES` up to `PARALLEL_MIN_CLAUSES` clauses, typically the one segment
+an added or changed document falls in) runs in one spawned writer while the build writes its
+JSON files and analytics (`start_write(background=True)`, finished by `PendingWrite.finish`):
+the same segment, written beside the rest of the publish instead of before it. The segment
 listing uses Whoosh's private writer API (`_close_segment`, `_commit_toc`,
 `_finalize_segment`, `_flush_segment`, `_segments`), which is why requirements.txt pins
 Whoosh exactly; the docnum check after writing guards it (each segment stores its clauses'
@@ -46,11 +50,13 @@ from __future__ import annotations
 import builtins
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import threading
 import zlib
 from collections import OrderedDict
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tqdm import tqdm
@@ -107,6 +113,11 @@ BOUNDARY_EVERY = 32         # documents; the seed averages ~38 clauses per docum
 WRITER_LIMIT_MB = 512
 # Below this many clauses to write, one writer in this process beats starting others.
 PARALLEL_MIN_CLAUSES = 4000
+# From this many (and below PARALLEL_MIN_CLAUSES), a rebuild writes them in one spawned process
+# while it writes its JSON files and analytics (`start_write(background=True)`): starting a
+# writer (imports, jieba's dictionary) costs ~1 s of its own, a segment of ~1,000 clauses about
+# as much to write. A ×100 add-one rebuild's segment of ~2,600 clauses took ~3 s here.
+BACKGROUND_MIN_CLAUSES = 1000
 SEGMENTS_FILE = "segments.json"     # per listed segment: its content key and Whoosh segment id
 # A segment's bigram postings (indexer/backends/bigram_postings.py): the file beside its own,
 # named <segment id>.bigrams, so Whoosh counts it as one of the segment's files.
@@ -123,6 +134,18 @@ def write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
     segments of the `previous` version whose content key is unchanged. `salt` enters every
     key (the parser version: analysers and user dictionary); `jieba_setup` is the
     (user dictionary, cache folder) a writer process loads. Returns the segments reused."""
+    return start_write(version, normalized, show_progress, documents, previous, salt,
+                       jieba_setup).finish()
+
+
+def start_write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
+                documents: list[tuple[str, int]] | None = None, previous: Path | None = None,
+                salt: str = "", jieba_setup: tuple[Path, Path] | None = None,
+                background: bool = False) -> PendingWrite:
+    """`write`, finished by the returned PendingWrite's `finish()`. With `background`, a
+    small write (BACKGROUND_MIN_CLAUSES to PARALLEL_MIN_CLAUSES clauses: an add-one
+    rebuild's one or two segments) goes to one spawned writer process and this returns at
+    once, so the caller does other work meanwhile; else the segments are written here."""
     folder = Path(version) / FOLDER
     folder.mkdir()
     ix = whoosh_index.create_in(str(folder), schema())
@@ -137,17 +160,50 @@ def write(version: Path, normalized: dict[str, list[str]], show_progress: bool,
             segments[i] = _link_segment(old[key], Path(previous) / FOLDER, folder)
     todo = [i for i, seg in enumerate(segments) if seg is None]
     jobs = [(str(folder), _part_clauses(normalized, *parts[i]), jieba_setup) for i in todo]
-    writers = 1 if sum(len(j[1]) for j in jobs) < PARALLEL_MIN_CLAUSES else os.cpu_count() or 1
-    with tqdm(total=sum(len(j[1]) for j in jobs), desc="index", unit="clause",
-              disable=not show_progress) as bar, \
+    pending = PendingWrite(ix, folder, parts, keys, segments, todo, count)
+    clauses = sum(len(j[1]) for j in jobs)
+    if background and jieba_setup and BACKGROUND_MIN_CLAUSES <= clauses < PARALLEL_MIN_CLAUSES:
+        pending.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+        pending.futures = [pending.pool.submit(_write_segment, job) for job in jobs]
+        return pending
+    writers = 1 if clauses < PARALLEL_MIN_CLAUSES else os.cpu_count() or 1
+    with tqdm(total=clauses, desc="index", unit="clause", disable=not show_progress) as bar, \
             parallel_map(min(len(jobs), writers), fresh=True) as map_each:
         for i, segment in zip(todo, map_each(_write_segment, jobs)):
             segments[i] = segment
             bar.update(parts[i][1] - parts[i][0])
-    _list_segments(ix, segments)
-    _check_layout(ix, parts, count)
-    _write_json(folder / SEGMENTS_FILE, [{"key": k, "segid": s.segid} for k, s in zip(keys, segments)])
-    return len(parts) - len(todo)
+    return pending
+
+
+class PendingWrite:
+    """An index write whose segments are written (or being written in the background):
+    `finish` lists them, checks the layout, and returns the number of segments reused;
+    `abandon` (on error) waits for a background writer to stop."""
+
+    def __init__(self, ix, folder: Path, parts: list[tuple[int, int]], keys: list[str],
+                 segments: list, todo: list[int], count: int):
+        self.ix, self.folder, self.parts, self.keys = ix, folder, parts, keys
+        self.segments, self.todo, self.count = segments, todo, count
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list = []
+
+    def finish(self) -> int:
+        if self.pool is not None:
+            try:
+                for i, future in zip(self.todo, self.futures):
+                    self.segments[i] = future.result()
+            finally:
+                self.abandon()
+        _list_segments(self.ix, self.segments)
+        _check_layout(self.ix, self.parts, self.count)
+        _write_json(self.folder / SEGMENTS_FILE,
+                    [{"key": k, "segid": s.segid} for k, s in zip(self.keys, self.segments)])
+        return len(self.parts) - len(self.todo)
+
+    def abandon(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None
 
 
 def document_parts(documents: list[tuple[str, int]]) -> list[tuple[int, int]]:
