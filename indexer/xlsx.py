@@ -49,7 +49,12 @@ from typing import BinaryIO
 from xml.sax.saxutils import escape, quoteattr
 
 MAX_CELL_CHARS = 32_767        # Excel's limit; a longer cell makes Excel call the file corrupt
-ROWS_PER_CHUNK = 500           # rows written to the zip stream at a time
+# Rows written to the zip stream at a time: the first chunk small, so a download starts at once;
+# then large, since each chunk hands the GIL to the deflate thread and back (×100 人才 sheet,
+# 17,400 rows, idle machine, median of 7: 500 rows a chunk 523 ms, 2,000 439 ms, 5,000 429 ms;
+# deflating in this thread instead, 451 ms at 500).
+FIRST_CHUNK_ROWS = 500
+ROWS_PER_CHUNK = 4000
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -168,8 +173,9 @@ def _sheet_xml(sheet: Sheet) -> Iterator[str]:
     if sheet.header:
         number = 1
         yield _row_xml(1, sheet.header, BOLD, _plain([v for v in sheet.header if type(v) is str]))
-    rows = iter(sheet.rows)
-    while chunk := list(islice(rows, ROWS_PER_CHUNK)):
+    rows, size = iter(sheet.rows), FIRST_CHUNK_ROWS
+    while chunk := list(islice(rows, size)):
+        size = ROWS_PER_CHUNK
         # The text cells of a chunk are checked together: most chunks have none to cut, clean
         # of control characters (only line breaks refused by str.isprintable) or escape.
         plain = _plain([value for row in chunk for value in row if type(value) is str])
