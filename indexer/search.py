@@ -29,7 +29,7 @@ from indexer import analysis, facets, known, originals, params, present, query, 
 from indexer.backends import whoosh
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx.cluster import parse_backend_url
-from indexer.backends.base import BackendUnavailable, FilterSpec, MatchSpec, Ranked
+from indexer.backends.base import UNORDERED, BackendUnavailable, FilterSpec, MatchSpec, Ranked
 from indexer.fields import FieldScope, apply_fields
 from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
 from indexer.patterns import chinese_numeral
@@ -179,16 +179,20 @@ class Searcher:
         for docnum, score in zip(ranked.docnums, ranked.scores):
             yield self.hit(docnum, plan.terms, score)
 
-    def _everything(self, req: SearchRequest) -> tuple[Plan, Ranked]:
-        """Every match of a search in result order, without facets (exports, analytics)."""
+    def _everything(self, req: SearchRequest, ordered: bool = True) -> tuple[Plan, Ranked]:
+        """Every match of a search in result order (in any order, unscored, unless `ordered`),
+        without facets (exports, analytics)."""
         params.validate(req)
+        sort = req.sort if ordered else UNORDERED
         return self._planned(req, lambda match, filters: self.backend.search(
-            match, filters, sort=req.sort, offset=0, limit=None, facets=False))
+            match, filters, sort=sort, offset=0, limit=None, facets=False))
 
-    def matches(self, req: SearchRequest) -> tuple[list[tuple[Document, Clause]], list[str]]:
+    def matches(self, req: SearchRequest, ordered: bool = True
+                ) -> tuple[list[tuple[Document, Clause]], list[str]]:
         """Every matching (document, clause) in result order (pages ignored) and the matched
-        terms, for the analytics (indexer/analytics/): no hits, no snippets, no facets."""
-        plan, ranked = self._everything(req)
+        terms, for the analytics (indexer/analytics/): no hits, no snippets, no facets. An
+        analysis that only counts them asks for them not `ordered` (no ranking)."""
+        plan, ranked = self._everything(req, ordered)
         v = self.version
         return [(v.document_at(n), v.clause_at(n)) for n in ranked.docnums], plan.terms
 
@@ -449,8 +453,8 @@ class Engine:
     def related(self, doc_id: str, clause_id: str, limit: int = 5) -> list[Hit]:
         return self.snapshot().related(doc_id, clause_id, limit)
 
-    def matches(self, req: SearchRequest):
-        return self.snapshot().matches(req)
+    def matches(self, req: SearchRequest, ordered: bool = True):
+        return self.snapshot().matches(req, ordered)
 
     def matches_with_texts(self, req: SearchRequest):
         return self.snapshot().matches_with_texts(req)

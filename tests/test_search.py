@@ -395,3 +395,17 @@ def test_title_lookup_finds_what_scoring_every_title_finds(titles, data):
                                    "科技成果转化", "人工智能", "中国科协十四五规划"])
 def test_title_lookup_of_typed_titles_matches_scoring_every_title(titles, typed):
     assert titles.lookup(typed) == _every_title_scored(titles, typed)
+
+
+@pytest.mark.parametrize("req", [SearchRequest(q="人才"), SearchRequest(q="如何促进科技成果转化"),
+                                 SearchRequest(q="人工智能人才培养有哪些措施"),
+                                 SearchRequest(q="创新", years=[2017]), SearchRequest(q="科技 -人才", sort="date")],
+                         ids=lambda r: r.q)
+def test_unordered_matches_are_the_ordered_ones_in_another_order(engine, req):
+    """What trends and co-occurrence count (Searcher.matches(ordered=False), no ranking) is
+    exactly what the exports list in result order."""
+    ordered, terms = engine.matches(req)
+    unordered, same_terms = engine.matches(req, ordered=False)
+    assert ordered and terms == same_terms
+    key = lambda pair: (pair[0].id, pair[1].id)
+    assert sorted(map(key, unordered)) == sorted(map(key, ordered)) and len(unordered) == len(ordered)

@@ -193,3 +193,14 @@ def test_fuzzed_filters_count_like_brute_force(setup, data):
     truth = reference.matches(match, filters)
     assert got.total == len(truth) and got.facets == reference.facets(truth)
     assert got.docnums == reference.date_order(truth)[:5]
+
+
+@pytest.mark.parametrize("q", ["基础研究", "", "-科技", "人工智能 OR 科普", "如何促进科技成果转化"])
+def test_unordered_matches_are_all_the_matches(setup, q):
+    """The analytics' unranked matches (backends.base.UNORDERED): every match, in id order,
+    paged through like an export."""
+    from indexer.backends.base import UNORDERED
+    engine, backend, reference = setup
+    match = match_spec(engine, q)
+    got = backend.search(match, FilterSpec(), sort=UNORDERED, offset=0, limit=None, facets=False)
+    assert got.docnums == sorted(reference.matches(match, FilterSpec()))

@@ -55,7 +55,7 @@ def export_name(q: str, extension: str) -> str:
 def trend_series(query: ap.TrendsQuery) -> list[trends.TrendSeries]:
     s = searcher()
     limit = ap.MAX_SPLIT_SERIES if query.by else None
-    return trends.trends(((req.q, s.matches(req)[0]) for req in query.requests),
+    return trends.trends(((req.q, s.matches(req, ordered=False)[0]) for req in query.requests),
                          s.year_totals(), by=query.by, limit=limit)
 
 
@@ -75,7 +75,7 @@ def cooccurring(req, min_count: int = cooccur.DEFAULT_MIN_COUNT,
                 limit: int = cooccur.DEFAULT_LIMIT):
     """(the search's matches, its co-occurring words)."""
     s = searcher()
-    matches, terms = s.matches(req)
+    matches, terms = s.matches(req, ordered=False)
     return matches, cooccur.cooccurrence(req.q, matches, terms, s.word_stats(), min_count, limit)
 
 

@@ -105,7 +105,7 @@ def related_terms(req: SearchRequest, result) -> list[tuple[str, int, str]]:
         return []
     s = searcher()
     try:
-        matches, terms = s.matches(replace(req, page=1))
+        matches, terms = s.matches(replace(req, page=1), ordered=False)
     except QueryError:
         return []
     found = cooccur.cooccurrence(req.q, matches, terms, s.word_stats(), limit=RELATED_SHOWN)

@@ -18,6 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+# A sort only the analytics ask for (never a request's `sort`): the matches in any order,
+# unscored — trends and co-occurrence count them, and ranking every match of a broad search
+# was most of their time (the search page's 相关词 for a 16,100-clause question at ×100).
+UNORDERED = "unordered"
+
 # Facet names (URL parameters) in display order; their counting rules are in indexer/facets.py.
 FACET_NAMES = ("issuer", "year", "theme", "type", "validity")
 
@@ -80,7 +85,8 @@ class SearchBackend(Protocol):
                limit: int | None, facets: bool = True) -> Ranked:
         """Matches in result order (relevance: score desc then docnum; date: document date
         desc then docnum; date_asc: document date asc then docnum), the slice
-        [offset, offset+limit) (limit None: all). `sort` is one of indexer.params.SORTS."""
+        [offset, offset+limit) (limit None: all). `sort` is one of indexer.params.SORTS, or
+        UNORDERED: in any order, scores not worked out (0)."""
 
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         """The exact number of clauses matching."""

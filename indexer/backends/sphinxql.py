@@ -52,8 +52,8 @@ import pymysql
 from pymysql.constants import CLIENT
 
 from indexer.analysis import _WORDLIKE      # the characters the Whoosh bigram field keeps
-from indexer.backends.base import (BackendError, BackendUnavailable, FilterSpec, MatchSpec,
-                                   Ranked)
+from indexer.backends.base import (UNORDERED, BackendError, BackendUnavailable, FilterSpec,
+                                   MatchSpec, Ranked)
 from indexer.sphinx import cluster, encode
 from indexer.sphinx.build import SPHINX_MANIFEST
 
@@ -66,7 +66,7 @@ FACET_THREADS = 4
 EXPORT_CHUNK = 2000
 # ORDER BY of each sort (indexer.params.SORTS); id ASC keeps a document's clauses in order.
 ORDERS = {"relevance": "WEIGHT() DESC, id ASC", "date": "date_rank DESC, id ASC",
-          "date_asc": "date_rank ASC, id ASC"}
+          "date_asc": "date_rank ASC, id ASC", UNORDERED: "id ASC"}
 # Facet → (attribute, name table; None: the value is its own name). The theme facet is grouped
 # per clause; the others are document attributes, summed from the GROUP BY docid rows.
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),

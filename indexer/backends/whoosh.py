@@ -69,7 +69,7 @@ from whoosh.writing import SegmentWriter
 from indexer import analysis, facets, rank
 from indexer.parallel import parallel_map
 from indexer.backends import bigram_postings
-from indexer.backends.base import FilterSpec, MatchSpec, Ranked
+from indexer.backends.base import UNORDERED, FilterSpec, MatchSpec, Ranked
 
 FOLDER = "whoosh"
 # Term → docnums cache per version: a query mix repeats its terms, and a term's matches
@@ -447,14 +447,14 @@ class WhooshBackend:
         allowed, groups = self._allowed(match, filters)
         end = None if limit is None else offset + limit
         variants = [list(g) for g in match.groups]
-        if sort in ("date", "date_asc") or not variants:
+        if sort in ("date", "date_asc", UNORDERED) or not variants:
             ranked = sorted(allowed)
             if sort in ("date", "date_asc"):
                 # Stable sort: clauses of one document stay in document order either way.
                 dates = [d.date for d in self.v.documents]
                 ranked.sort(key=lambda n: dates[self.v.doc_of[n]], reverse=sort == "date")
             page = ranked[offset:end]
-            scores = self._full_scores(variants, set(page)) if variants else {}
+            scores = self._full_scores(variants, set(page)) if variants and sort != UNORDERED else {}
         else:
             found = {n: sum(n in g for g in groups) for n in allowed} if match.partial else None
             ranked, scores = rank.rank(
