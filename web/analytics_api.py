@@ -118,7 +118,7 @@ def issuer_network() -> network.IssuerNetwork:
     unfiltered = SearchRequest(sort=req.sort, page=req.page, per_page=req.per_page, group=req.group)
     if req == unfiltered:       # no query and no filter of any kind
         return network.issuer_network(s.documents())
-    return network.issuer_network(distinct_documents(s.matches(req)[0]))
+    return network.issuer_network(distinct_documents(s.matches(req, ordered=False)[0]))
 
 
 @bp.get("/issuers/network")
