@@ -96,3 +96,26 @@ def test_shared_runs_give_the_cells_they_stand_for():
     assert a == b
     assert a[1] == (0, "条款", "标题 & <一>", None, 2017, None, " 前后空格 ", "ab", "正文\n第二段")
     assert a[3][0] == 2
+
+
+_TEXT = st.one_of(st.just(""), st.none(), st.text(alphabet=st.sampled_from(
+    list("人才基础研究 \n\t&<>\"'=\x07\x1fab\ufffe")), max_size=12))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_a_layout_row_is_written_as_the_general_path_writes_it(data):
+    layout = (int, 1, str, 3, str, str, 1)
+    shared = [xlsx.Shared(data.draw(st.lists(_TEXT | st.integers(0, 3000), min_size=n, max_size=n)))
+              for n in (1, 3, 1)]
+    row = [data.draw(st.none() | st.integers(0, 10**6)), shared[0], data.draw(_TEXT), shared[1],
+           data.draw(_TEXT), data.draw(_TEXT), shared[2]]
+    number = data.draw(st.integers(1, 10**6))
+    plain = xlsx._plain([v for v in row if type(v) is str])
+    assert xlsx._layout_writer(layout)(str(number), row, plain) == \
+        xlsx._row_xml(number, row, xlsx.PLAIN, plain)
+
+
+def test_a_layout_names_only_types_and_widths():
+    with pytest.raises(ValueError):
+        xlsx._layout_writer((int, "str"))

@@ -41,6 +41,11 @@ HEADERS = {zh for _, zh in COLUMNS}
 _KIND_TEXT = {kind: str(kind) for kind in ClauseKind}     # str() of a StrEnum, once
 MAX_CODES = 30
 MAX_CODE_LENGTH = 40
+# What each XLSX row of `_rows(…, join=True)` holds, position by position (xlsx.Sheet.layout):
+# the rank, the document id (a Shared run of 1), the clause id, the document's 7 cells from
+# title to themes (Shared), the clause's 8 text cells from label to permalink, the source
+# (Shared). tests/test_analytics_coded.py checks it against the rows.
+XLSX_LAYOUT = (int, 1, str, 7, str, str, str, str, str, str, str, str, 1)
 # Wider columns (1-based column numbers) for the title, breadcrumb, text and permalink.
 WIDTHS = {4: 30, 13: 30, 14: 60, 18: 30}
 
@@ -152,7 +157,7 @@ def coded_sheets(matches: Iterable[Match], codes: Sequence[str] = (),
     codes = check_codes(codes)
     rows = _rows(matches, base_url, join=True)
     return [xlsx.Sheet(name="条款", header=[zh for _, zh in COLUMNS] + codes, rows=rows,
-                       freeze_header=True, widths=WIDTHS),
+                       freeze_header=True, widths=WIDTHS, layout=XLSX_LAYOUT),
             xlsx.Sheet(name="列说明", rows=[["表头", "key"], *([zh, key] for key, zh in COLUMNS)])]
 
 
