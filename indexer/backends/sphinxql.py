@@ -64,7 +64,8 @@ MIN_MAX_MATCHES = 5000
 FACET_THREADS = 4
 # Rows per statement of an export (limit=None): max_matches must cover offset+limit.
 EXPORT_CHUNK = 2000
-# ORDER BY of each sort (indexer.params.SORTS); id ASC keeps a document's clauses in order.
+# ORDER BY of each sort (indexer.params.SORTS; UNORDERED, for the analytics that only count
+# matches, in id order and unranked: `ranker=none`); id ASC keeps a document's clauses in order.
 ORDERS = {"relevance": "WEIGHT() DESC, id ASC", "date": "date_rank DESC, id ASC",
           "date_asc": "date_rank ASC, id ASC", UNORDERED: "id ASC"}
 # Facet → (attribute, name table; None: the value is its own name). The theme facet is grouped
@@ -262,7 +263,8 @@ class SphinxQLBackend:
         where, args = self._where(match, filters)
         statements = [(f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {ORDERS[sort]} "
                        f"LIMIT {int(offset)},{max(int(limit), 1)} "
-                       f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, {_OPTIONS}", args)]
+                       f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, "
+                       f"{_OPTIONS if sort != UNORDERED else 'ranker=none'}", args)]
         # The grouped statements share one unranked evaluation (searchd's multi-query
         # optimisation) only in a batch of their own; sent on a second connection, they run
         # while the ranked page does.
