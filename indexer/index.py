@@ -255,7 +255,7 @@ def _republish(previous: Path, corpus_dir: Path, index_dir: Path, started: float
             if path.is_dir():
                 target.mkdir()
             elif path.name != store.MANIFEST:
-                _link_or_copy(path, target)
+                store.link_or_copy(path, target)
         _sync_tree(version)
         write_json(version / store.MANIFEST, {**manifest, "build_id": version.name,
                                               "corpus": str(corpus_dir.resolve())})
@@ -267,15 +267,6 @@ def _republish(previous: Path, corpus_dir: Path, index_dir: Path, started: float
     return BuildReport(build_id=version.name, version_dir=version, documents=manifest["documents"],
                        clauses=manifest["clauses"], duplicates=manifest["duplicates"],
                        warnings=manifest["warnings"], seconds=time.monotonic() - started, reused="all")
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """A hard link where the file system allows it (files of a version are never written
-    again once published), else a copy."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
 
 
 def _write_sphinx(version: Path, corpus: Corpus, normalized: dict, previous: Path | None) -> str:

@@ -20,8 +20,6 @@ Rules, and why:
 """
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -46,8 +44,9 @@ def write(version: Path, corpus_dir: Path, sources: Iterable[str], files: dict[s
             continue                # a document not read from a corpus file (tests' corpora)
         target = target_root / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        if previous is not None and previous_files.get(name) == key and _link(
-                Path(previous) / store.ORIGINALS / name, target):
+        kept = Path(previous) / store.ORIGINALS / name if previous is not None else None
+        if kept is not None and previous_files.get(name) == key and kept.is_file():
+            store.link_or_copy(kept, target)
             continue
         try:
             data = (Path(corpus_dir) / name).read_bytes()
@@ -58,17 +57,6 @@ def write(version: Path, corpus_dir: Path, sources: Iterable[str], files: dict[s
             continue
         target.write_bytes(data)
     return warnings
-
-
-def _link(source: Path, target: Path) -> bool:
-    """Hard-link (else copy) a previous version's original; False when it has none."""
-    if not source.is_file():
-        return False
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-    return True
 
 
 def path_of(version: Path, name: str) -> Path | None:

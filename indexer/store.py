@@ -34,6 +34,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import shutil
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -145,6 +146,15 @@ def read_citations(version: Path) -> CitationGraph:
 
 class BuildError(Exception):
     """A build that cannot run; the message is shown to the administrator as is."""
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """`target` as a hard link to `source` where the file system allows it, else a copy. Safe
+    between versions because no file of a published version is ever written again."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 @contextmanager

@@ -52,7 +52,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import shutil
 import threading
 import zlib
 from collections import OrderedDict
@@ -66,7 +65,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.query import Or, Term
 from whoosh.writing import SegmentWriter
 
-from indexer import analysis, facets, rank
+from indexer import analysis, facets, rank, store
 from indexer.parallel import parallel_map
 from indexer.backends import bigram_postings
 from indexer.backends.base import UNORDERED, FilterSpec, MatchSpec, Ranked
@@ -249,10 +248,7 @@ def _link_segment(segment, source: Path, target: Path):
     """The previous version's segment with its bigram postings, hard-linked into this
     version's folder (a published version's files are never written again), else copied."""
     for name in {*segment.list_files(FileStorage(str(source))), _bigram_file(segment)}:
-        try:
-            os.link(source / name, target / name)
-        except OSError:
-            shutil.copyfile(source / name, target / name)
+        store.link_or_copy(source / name, target / name)
     return segment
 
 
