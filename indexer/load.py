@@ -78,13 +78,19 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
         if best is None:
             raise LoadError(name, "not text (no plausible encoding; binary file?)") from None
         text, encoding = str(best), codecs.lookup(best.encoding).name
+    return checked_text(text, name, encoding), encoding
+
+
+def checked_text(text: str, name: str, encoding: str) -> str:
+    """Decoded text as a corpus text: no BOM, one line-break form; LoadError when it is
+    binary content or holds no text (`encoding` only names what it was read in)."""
     text = text.lstrip("\ufeff")
     if "\x00" in text or len(CONTROL.findall(text)) > MAX_CONTROL_SHARE * len(text):
         raise LoadError(name, "not text (binary content)")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         raise LoadError(name, f"no text after decoding ({encoding})")
-    return text, encoding
+    return text
 
 
 # --- metadata -------------------------------------------------------------------------------------
@@ -327,14 +333,16 @@ def _load_saved_page(data: bytes, name: str, aliases: AliasTable) -> SourceFile:
         page = mhtml.saved_page(data)
     except FormatError as error:
         raise LoadError(name, str(error)) from None
-    text, encoding = None, ""
+    text = None
     if page.charset:
         try:
-            text, encoding = decode(page.html.decode(page.charset).encode("utf-8"), name)[0], page.charset
-        except (LookupError, UnicodeDecodeError):
+            text = page.html.decode(page.charset)
+        except (LookupError, UnicodeDecodeError):   # a charset that is wrong: detect instead
             pass
     if text is None:
         text, encoding = decode(page.html, name)
+    else:
+        text, encoding = checked_text(text, name, page.charset), page.charset
     return _load_html(text, name, encoding, aliases, address=page.address)
 
 
