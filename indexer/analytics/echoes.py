@@ -18,6 +18,8 @@ likely source. Shingles are compared as 64-bit codes (`shingle_codes`: the shing
 bytes read as one integer, modulo a fixed 64-bit prime), not as strings: an integer set takes a
 fraction of the memory, and two different shingles get the same code only if their difference
 is a multiple of the prime (a chance of about 2⁻⁶⁴ per pair of shingles).
+The exact check counts the intersection of two roaring bitmaps of the codes' dense numbers
+(`_Bitmaps`: pyroaring, in C).
 
 Scaling (no all-pairs comparison): candidates come from a banded sketch (locality-sensitive
 hashing). Each clause samples *fingerprints* — the 5-character shingles that start at an anchor
@@ -73,7 +75,7 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice
 from dataclasses import dataclass, field
@@ -81,6 +83,8 @@ from functools import lru_cache
 from html import escape
 from pathlib import Path
 from typing import NamedTuple
+
+from pyroaring import FrozenBitMap
 
 from indexer.analysis import normalize
 from indexer.analytics.common import permalink
@@ -315,11 +319,11 @@ def _checked(clauses: EchoClauses, threshold: float, changed: list[bool],
     wanted = {key for i in todo for key in sketches[i].keys} if incremental else None
     buckets = _buckets(sketches, wanted)
     start, end = _spans(clauses.doc_ids)
-    # Clauses sharing keys one after the other, so the shingle sets of their partners are
-    # still in the cache: its group is the first clause of its first bucket (a clause
+    # Clauses sharing keys one after the other (which kept an earlier LRU cache of shingle
+    # sets warm, and keeps the bitmaps' dense numbers of a wording close): its group is the first clause of its first bucket (a clause
     # without CJK characters has no band key, and no partner).
     todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys), default=i), i))
-    sets = _SetCache(sketches)
+    sets = _Bitmaps(sketches)
     found: list[tuple[int, int, float]] = []
     for a in todo:
         partners: set[int] = set()
@@ -341,24 +345,30 @@ def _first(members: int | list[int]) -> int:
     return members if type(members) is int else members[0]
 
 
-class _SetCache:
-    """Clause number → its shingle codes as a frozenset, for the last CAPACITY clauses used
-    (a set against a set is about 2.5× faster than against an array; all of them would take
-    ~9 KB per clause)."""
-    CAPACITY = 4096
+class _Bitmaps:
+    """Clause number → its shingle set as a roaring bitmap (pyroaring), made on first use and
+    kept. The bitmap holds dense numbers, not the 64-bit codes: each distinct code gets the
+    next number on first sight (a bijection, so intersection sizes are exact), and a clause's
+    codes, first seen together, get neighbouring numbers, which a roaring bitmap stores in
+    one or two sorted-array containers. The intersection size is then counted in C.
+
+    Measured on the ×100 benchmark's clauses (63,774 sketched, 2.7 M candidate pairs, sets of
+    ~210 codes), shared 2-core machine: Python frozensets (`size - len(a - b)`, an LRU of 4,096
+    sets) 12.7 µs a pair and 32 s for the whole comparison; bitmaps 1.2 µs a pair, the 225,106
+    distinct codes' numbering and every clause's bitmap 2.7 s; ~40 MB for all the bitmaps."""
 
     def __init__(self, sketches: Sequence[Sketch]):
         self.sketches = sketches
-        self.sets: OrderedDict[int, frozenset[int]] = OrderedDict()
+        self.maps: list[FrozenBitMap | None] = [None] * len(sketches)
+        self.sizes = array("i", (len(s.shingles) for s in sketches))
+        self.numbers: dict[int, int] = {}
 
-    def __getitem__(self, i: int) -> frozenset[int]:
-        found = self.sets.get(i)
+    def __getitem__(self, i: int) -> FrozenBitMap:
+        found = self.maps[i]
         if found is None:
-            found = self.sets[i] = frozenset(self.sketches[i].shingles)
-            if len(self.sets) > self.CAPACITY:
-                self.sets.popitem(last=False)
-        else:
-            self.sets.move_to_end(i)
+            numbers = self.numbers
+            number = numbers.setdefault
+            found = self.maps[i] = FrozenBitMap([number(c, len(numbers)) for c in self.sketches[i].shingles])
         return found
 
 
@@ -392,19 +402,20 @@ def _spans(doc_ids: Sequence[str]) -> tuple[array, array]:
     return start, end
 
 
-def _compare(a: int, partners: Iterable[int], sets: _SetCache, threshold: float,
+def _compare(a: int, partners: Iterable[int], sets: _Bitmaps, threshold: float,
              found: list[tuple[int, int, float]]) -> None:
     """The exact check of clause `a` against each partner; echoes are appended to `found`
     with their similarity rounded to 3 places."""
     own = sets[a]
     size = len(own)
     low, high = size * threshold - _SIZE_SLACK, size / threshold + _SIZE_SLACK
-    lengths = sets.sketches
+    sizes, maps = sets.sizes, sets.maps
+    shared_with = own.intersection_cardinality
     for b in partners:
-        if low <= len(lengths[b].shingles) <= high:   # else Jaccard ≤ min/max size < threshold
-            other = sets[b]
-            shared = size - len(own - other)
-            similarity = shared / (size + len(other) - shared)
+        other_size = sizes[b]
+        if low <= other_size <= high:   # else Jaccard ≤ min/max size < threshold
+            shared = shared_with(maps[b] or sets[b])
+            similarity = shared / (size + other_size - shared)
             if similarity >= threshold:
                 found.append((a, b, round(similarity, 3)) if a < b else (b, a, round(similarity, 3)))
 
