@@ -53,7 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"No index in {args.index} yet: building it from {args.corpus} …", file=sys.stderr)
         index.build(Path(args.corpus), Path(args.index), show_progress=True)
     print(f"Cesou (策搜) on http://{args.host}:{args.port}/", file=sys.stderr)
-    server.serve(create_app({"CESOU_INDEX": args.index}), host=args.host, port=args.port)
+    # The serving process keeps each opened version out of the cyclic collector (search.settle_heap).
+    server.serve(create_app({"CESOU_INDEX": args.index, "CESOU_FREEZE_GC": True}),
+                 host=args.host, port=args.port)
     return 0
 
 

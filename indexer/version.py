@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import aliases, analysis, analytics_files, known, present, store
-from indexer.analytics import cooccur, echoes, trends
+from indexer.analytics import coded, cooccur, echoes, trends
 from indexer.backends import base
 from indexer.links.model import CitationGraph, CitedBy, Reference, Status, Validity
 from indexer.records import Clause, Document
@@ -73,6 +73,11 @@ class IndexVersion:
     def word_stats(self) -> cooccur.WordStats:
         """Every clause's word set (co-occurrence), as the build wrote it."""
         return analytics_files.read_word_stats(self.path, self.documents)
+
+    @functools.cached_property
+    def clause_places(self) -> coded.ClausePlaces:
+        """Each exported clause's breadcrumb and permalink path, kept for the version."""
+        return coded.ClausePlaces()
 
     @functools.cached_property
     def echo_pairs(self) -> list[echoes.EchoPair]:

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 
 from analytics_support import clause, document, engine_matches
 from indexer import present
+from indexer.analytics import coded
 from indexer.analytics.coded import COLUMNS, coded_csv, coded_rows, coded_xlsx, read_coded
 from indexer.records import QueryError, SearchRequest
 from indexer.search import Engine
@@ -118,3 +119,20 @@ def test_xlsx_cells_are_the_rows_cells_with_outline_breadcrumbs(built_index):
         entry = {e.clause.id: e for e in present.outline(document_)}[clause_.id]
         crumb = " › ".join(present.clause_title(a) for a in entry.ancestors)
         assert row[HEADER.index("所在位置")] == (crumb or None)
+
+
+def test_clause_places_are_worked_out_once_per_document_and_give_the_same_rows():
+    """An export given the version's ClausePlaces gives the rows a fresh one gives, and a
+    second export through the same places works out no breadcrumb again."""
+    matches = MATCHES * 3
+    places = coded.ClausePlaces()
+    assert list(coded_rows(matches)) == list(coded._rows(matches, "", False, places))
+    calls = []
+    original = coded._place
+    try:
+        coded._place = lambda *a, **k: calls.append(1) or original(*a, **k)
+        again = list(coded._rows(matches, "", False, places))
+    finally:
+        coded._place = original
+    assert calls == [] and again == list(coded_rows(matches))
+    assert {row[2]: row[12] for row in again} == {"1.2": "一、总体要求", "1": ""}

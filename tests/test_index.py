@@ -51,6 +51,33 @@ def test_publish_switches_current_and_keeps_one_previous(tmp_path):
     assert manifest["clauses"] == 1
 
 
+def test_a_serving_engine_keeps_each_version_out_of_the_collector(tmp_path):
+    """Engine(freeze_gc=True) (python app.py) freezes what it holds after opening a version,
+    and a newer version's open hands the old one back to the collector first; the default
+    (tests, the build) freezes nothing."""
+    import gc
+    publish(tmp_path, "基础研究")
+    assert gc.get_freeze_count() == 0
+    Engine(tmp_path).search(SearchRequest(q="基础研究"))
+    assert gc.get_freeze_count() == 0
+    try:
+        engine = Engine(tmp_path, freeze_gc=True)
+        assert gc.get_freeze_count() > 0
+        old = engine._version
+        cycle = [old]
+        cycle.append(cycle)                 # garbage in a cycle, frozen with the version
+        import weakref
+        held = weakref.finalize(old, lambda: None)
+        del old, cycle
+        publish(tmp_path, "人工智能")
+        engine.refresh()
+        assert engine.search(SearchRequest(q="人工智能")).total == 1
+        assert not held.alive               # the cycle was collected, the old version with it
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
 def test_partial_versions_are_removed_by_the_next_build(tmp_path):
     publish(tmp_path, "基础研究")
     stale = tmp_path / "versions" / "19990101T000000000000"

@@ -107,7 +107,9 @@ def kwic_csv():
 def search_xlsx():
     req = ap.search_request(args())
     codes = ap.codes(args())
-    sheets = coded.coded_sheets(searcher().matches(req)[0], codes, base_url=request.host_url)
+    s = searcher()
+    sheets = coded.coded_sheets(s.matches(req)[0], codes, base_url=request.host_url,
+                                places=s.clause_places())
     return download(xlsx.stream(sheets), export_name(req.q, "xlsx"), XLSX)
 
 

@@ -35,7 +35,8 @@ class CesouEngine:
             with self._creating:            # only the very first requests wait here
                 if self._engine is None:
                     config = current_app.config
-                    self._engine = Engine(Path(config["CESOU_INDEX"]), config.get("CESOU_BACKEND"))
+                    self._engine = Engine(Path(config["CESOU_INDEX"]), config.get("CESOU_BACKEND"),
+                                          freeze_gc=bool(config.get("CESOU_FREEZE_GC")))
                     return self._engine
         self._engine.refresh()
         return self._engine

@@ -7,9 +7,9 @@ and then one empty column per code the researcher names (`code=政策工具&code
 written as they are made; why not openpyxl's writer: there); every cell but the numbers is
 stored as text, so corpus text that starts with `=` is never read as a formula. What an export
 keeps grows with its documents, not its rows: each document's cells (made once, and given to
-the XLSX as `xlsx.Shared` runs, rendered once) and its breadcrumbs, worked out per parent clause
-(the titles of its ancestors, as `present.outline` gives them, without outlining the whole
-document: that was a quarter of the ×100 export's time).
+the XLSX as `xlsx.Shared` runs, rendered once); its clauses' breadcrumbs (the titles of their
+ancestors, as `present.outline` gives them) and permalink paths are kept by the index version
+(`ClausePlaces`), worked out once per version.
 
 Re-import: `read_coded` reads a coded sheet back as (doc_id, clause_id, {code: value}). Rows are
 identified by the 文件ID and 条款ID columns (stable ids that survive rebuilds), columns by their
@@ -72,11 +72,14 @@ def coded_rows(matches: Iterable[Match], base_url: str = "") -> Iterator[list]:
     return _rows(matches, base_url, join=False)
 
 
-def _rows(matches: Iterable[Match], base_url: str, join: bool) -> Iterator[list]:
+def _rows(matches: Iterable[Match], base_url: str, join: bool,
+          places: ClausePlaces | None = None) -> Iterator[list]:
     """`coded_rows`; for the XLSX (`join`), lists joined with ； and each document's cells as
-    `xlsx.Shared` runs (rendered once per document, not once per row). A document's cells and
-    each breadcrumb are made once per export."""
+    `xlsx.Shared` runs (rendered once per document, not once per row). A document's cells are
+    made once per export; its clauses' breadcrumbs and permalink paths come from `places`
+    (kept by the index version, so worked out once per version; a fresh one when not given)."""
     base_url = base_url.rstrip("/")
+    places = places if places is not None else ClausePlaces()
     documents: dict[str, tuple] = {}
     for rank, (document, clause) in enumerate(matches, 1):
         known = documents.get(document.id)
@@ -85,55 +88,63 @@ def _rows(matches: Iterable[Match], base_url: str, join: bool) -> Iterator[list]
                          year_of(document), document.doc_type, list(document.themes)]
             if join:
                 described[2], described[6] = LIST_SEPARATOR.join(described[2]), LIST_SEPARATOR.join(described[6])
-                known = (document, _Breadcrumbs(document), base_url + document_path(document.id),
-                         described, xlsx.Shared([document.id]), xlsx.Shared(described),
-                         xlsx.Shared([document.source]))
+                known = (document, places.of(document), described, xlsx.Shared([document.id]),
+                         xlsx.Shared(described), xlsx.Shared([document.source]))
             else:
-                known = (document, _Breadcrumbs(document), base_url + document_path(document.id),
-                         described)
+                known = (document, places.of(document), described)
             documents[document.id] = known
-        crumbs = known[1]
+        crumb, path = known[1].get(clause.id) or _place(document, clause, {})
         fields = LIST_SEPARATOR.join(f"{k}：{v}" for k, v in clause.fields.items()) if clause.fields else ""
-        link = known[2] + clause_segment(clause.id)
         if join:
-            yield [rank, known[4], clause.id, known[5], clause.label, clause.heading, crumbs.of(clause),
+            yield [rank, known[3], clause.id, known[4], clause.label, clause.heading, crumb,
                    clause.text, LIST_SEPARATOR.join(clause.themes) if clause.themes else "",
-                   _KIND_TEXT.get(clause.kind) or str(clause.kind), fields, link, known[6]]
+                   _KIND_TEXT.get(clause.kind) or str(clause.kind), fields, base_url + path, known[5]]
         else:
-            title, doc_number, issuers, date, year, doc_type, themes = known[3]
+            title, doc_number, issuers, date, year, doc_type, themes = known[2]
             yield [rank, document.id, clause.id, title, doc_number, list(issuers), date, year, doc_type,
-                   list(themes), clause.label, clause.heading, crumbs.of(clause), clause.text,
-                   list(clause.themes), clause.kind, fields, link, document.source]
+                   list(themes), clause.label, clause.heading, crumb, clause.text,
+                   list(clause.themes), clause.kind, fields, base_url + path, document.source]
 
 
-class _Breadcrumbs:
-    """A document's breadcrumbs: the titles of a clause's parents, outermost first, joined by
-    ` › ` (what `present.outline` gives as ancestors; worked out per parent, only for the
-    clauses asked about, instead of outlining the whole document)."""
+class ClausePlaces:
+    """Per document, each clause's breadcrumb (the titles of its parents, outermost first,
+    joined by ` › `, as `present.outline` gives its ancestors) and permalink path, worked out
+    for all of a document's clauses the first time one of them is exported, and kept. The
+    index version keeps one (`IndexVersion.clause_places`), so a large export pays for them
+    once per version: the ×100 benchmark's largest sheet (人才, 17,419 rows of 2,001
+    documents) spent ~65 of its ~140 ms of rows on breadcrumbs worked out per request."""
 
-    def __init__(self, document: Document):
-        self.document = document
-        self.by_id: dict[str, Clause] | None = None
-        self.known: dict[str | None, str] = {}
+    def __init__(self):
+        self._documents: dict[str, tuple[Document, dict[str, tuple[str, str]]]] = {}
 
-    def of(self, clause: Clause) -> str:
-        if clause.parent is None:      # ids are unique in a document (structure.py): no parents
-            return ""
-        if self.by_id is None:
-            clauses = self.document.clauses
-            self.by_id = dict(zip(map(attrgetter("id"), clauses), clauses))
-        found = self.by_id.get(clause.id)
-        if found is None:
-            return ""
-        parent = found.parent
-        crumb = self.known.get(parent)
-        if crumb is None:
-            ancestors: list[Clause] = []
-            while parent in self.by_id and len(ancestors) < len(self.by_id):  # bound: a parent cycle
-                ancestors.append(self.by_id[parent])
-                parent = self.by_id[parent].parent
-            crumb = self.known[found.parent] = " › ".join(present.clause_title(a) for a in reversed(ancestors))
-        return crumb
+    def of(self, document: Document) -> dict[str, tuple[str, str]]:
+        """clause id → (breadcrumb, permalink path) for every clause of `document`."""
+        known = self._documents.get(document.id)
+        if known is None or known[0] is not document:
+            crumbs: dict[str | None, str] = {}
+            by_id = dict(zip(map(attrgetter("id"), document.clauses), document.clauses))
+            known = self._documents[document.id] = (
+                document, {c.id: _place(document, c, by_id, crumbs) for c in document.clauses})
+        return known[1]
+
+
+def _place(document: Document, clause: Clause, by_id: dict[str, Clause],
+           crumbs: dict[str | None, str] | None = None) -> tuple[str, str]:
+    """(breadcrumb, permalink path) of `clause`; `crumbs` caches a breadcrumb per parent id."""
+    path = document_path(document.id) + clause_segment(clause.id)
+    parent = clause.parent
+    if parent is None or parent not in by_id:
+        return "", path
+    crumb = crumbs.get(parent) if crumbs is not None else None
+    if crumb is None:
+        ancestors: list[Clause] = []
+        while parent in by_id and len(ancestors) < len(by_id):   # bound: a parent cycle
+            ancestors.append(by_id[parent])
+            parent = by_id[parent].parent
+        crumb = " › ".join(present.clause_title(a) for a in reversed(ancestors))
+        if crumbs is not None:
+            crumbs[clause.parent] = crumb
+    return crumb, path
 
 
 def coded_csv(matches: Iterable[Match], codes: Sequence[str] = (), base_url: str = "") -> str:
@@ -149,13 +160,13 @@ def coded_xlsx(matches: Iterable[Match], out: BinaryIO | Path, codes: Sequence[s
     xlsx.write(out, coded_sheets(matches, codes, base_url))
 
 
-def coded_sheets(matches: Iterable[Match], codes: Sequence[str] = (),
-                 base_url: str = "") -> list[xlsx.Sheet]:
+def coded_sheets(matches: Iterable[Match], codes: Sequence[str] = (), base_url: str = "",
+                 places: ClausePlaces | None = None) -> list[xlsx.Sheet]:
     """The coded workbook: the clauses (frozen header, the metadata columns then one empty
     column per code) and a legend sheet mapping each Chinese header to its key (for scripts).
     Checks the codes now, so a bad code is an error before anything is streamed."""
     codes = check_codes(codes)
-    rows = _rows(matches, base_url, join=True)
+    rows = _rows(matches, base_url, join=True, places=places)
     return [xlsx.Sheet(name="条款", header=[zh for _, zh in COLUMNS] + codes, rows=rows,
                        freeze_header=True, widths=WIDTHS, layout=XLSX_LAYOUT),
             xlsx.Sheet(name="列说明", rows=[["表头", "key"], *([zh, key] for key, zh in COLUMNS)])]
