@@ -6,12 +6,32 @@ import io
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
+from urllib.parse import urlsplit
 
 
 def display_width(text: str) -> int:
     """Width in half-width columns (a terminal's, a fixed-width export's): Chinese characters,
     full-width forms and their punctuation take two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+WEB_SCHEMES = ("http", "https")
+
+
+def web_address(url: str | None) -> str:
+    """`url`, stripped, when it is a web address Cesou may record as a document's 原文网址 or
+    an attachment and show as a link: absolute http(s), with a host, no whitespace inside;
+    else "" (a `javascript:` or `file:` address, a page-relative path that would point into
+    this site, a malformed one). The one rule for the formats that read addresses (saved
+    pages, .mhtml packages, PDF metadata) and for the pages that link them."""
+    url = (url or "").strip()
+    if not url or any(char.isspace() for char in url):
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:              # e.g. "http://[bad": urlsplit refuses the host
+        return ""
+    return url if parts.scheme.lower() in WEB_SCHEMES and parts.netloc else ""
 
 
 LIST_SEPARATOR = "；"     # joins a list (issuers, themes) in one spreadsheet cell

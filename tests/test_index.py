@@ -1,8 +1,10 @@
 """Offline build: atomic publish, one build at a time, stale versions cleaned, crash safety."""
 from __future__ import annotations
 
+import gc
 import json
 import os
+import weakref
 import signal
 import subprocess
 import sys
@@ -54,10 +56,9 @@ def test_publish_switches_current_and_keeps_one_previous(tmp_path):
 def test_a_serving_engine_keeps_each_version_out_of_the_collector(tmp_path):
     """Engine(freeze_gc=True) (python app.py) freezes what it holds after opening a version,
     and a newer version's open hands the old one back to the collector first; the default
-    (tests, the build) freezes nothing."""
-    import gc
+    (tests) freezes nothing."""
     publish(tmp_path, "基础研究")
-    assert gc.get_freeze_count() == 0
+    gc.unfreeze()
     Engine(tmp_path).search(SearchRequest(q="基础研究"))
     assert gc.get_freeze_count() == 0
     try:
@@ -66,7 +67,6 @@ def test_a_serving_engine_keeps_each_version_out_of_the_collector(tmp_path):
         old = engine._version
         cycle = [old]
         cycle.append(cycle)                 # garbage in a cycle, frozen with the version
-        import weakref
         held = weakref.finalize(old, lambda: None)
         del old, cycle
         publish(tmp_path, "人工智能")
@@ -76,6 +76,17 @@ def test_a_serving_engine_keeps_each_version_out_of_the_collector(tmp_path):
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_build_hands_back_to_the_collector_what_it_froze(tmp_path):
+    """index.build freezes the parsed corpus for the publish, and unfreezes it when it returns,
+    so a process that builds again does not keep every build's cycles."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "通知.txt").write_text("关于加强基础研究的通知\n\n一、加强基础研究。\n", encoding="utf-8")
+    gc.unfreeze()
+    index.build(corpus, tmp_path / "index", show_progress=False)
+    assert gc.get_freeze_count() == 0
 
 
 def test_partial_versions_are_removed_by_the_next_build(tmp_path):

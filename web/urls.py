@@ -8,12 +8,13 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from pathlib import PurePosixPath
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode
 
 from flask import Flask, request, url_for
 
 from indexer import facets, params, present, provenance
 from indexer.records import SearchRequest
+from indexer.text import web_address
 from web import links
 
 
@@ -72,13 +73,6 @@ def year_bars(values) -> list[tuple[str, int, float]]:
     highest = max(counts.values())
     return [(str(y), counts.get(y, 0), counts.get(y, 0) / highest)
             for y in range(min(counts), max(counts) + 1)]
-
-
-def web_address(url: str | None) -> str:
-    """A web address a corpus file gave (原文网址, an attachment), fit to be a link: only an
-    absolute http(s) address; anything else ("javascript:…", a page-relative path that would
-    point into this site) is shown as text, not linked."""
-    return url if url and urlsplit(url).scheme.lower() in ("http", "https") and urlsplit(url).netloc else ""
 
 
 def init_app(app: Flask) -> None:

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 
 from indexer.formats import FormatError
+from indexer.text import web_address
 
-WEB_SCHEMES = ("http://", "https://")      # an address a page was saved from (not file:, about:)
 NOT_A_PACKAGE = "不是浏览器保存的单文件网页（MHTML）：没有找到网页正文部分，请在浏览器中重新另存为网页"
 
 
@@ -47,9 +47,9 @@ def saved_page(data: bytes) -> SavedPage:
     html = page.get_payload(decode=True)
     if not isinstance(html, bytes) or not html.strip():
         raise FormatError(NOT_A_PACKAGE)
-    address = str(package.get("Snapshot-Content-Location") or page.get("Content-Location") or "").strip()
-    return SavedPage(html=html, charset=page.get_content_charset(),
-                     address=address if address.lower().startswith(WEB_SCHEMES) else None)
+    # The address the page was saved from, when it is a web one (not file:, about:).
+    address = web_address(str(package.get("Snapshot-Content-Location") or page.get("Content-Location") or ""))
+    return SavedPage(html=html, charset=page.get_content_charset(), address=address or None)
 
 
 def _main_part(package: EmailMessage) -> EmailMessage | None:

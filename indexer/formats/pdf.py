@@ -48,6 +48,7 @@ from pdfminer.pdfdocument import PDFPasswordIncorrect
 from pdfplumber.utils.exceptions import PdfminerException
 
 from indexer.formats import Extracted, FormatError
+from indexer.text import web_address
 
 # Lab rule (§4 of the notes): a page with fewer glyphs than this has no text layer.
 MIN_PAGE_GLYPHS = 10
@@ -68,7 +69,6 @@ BAD_GLYPH = re.compile(r"^\(cid:\d+\)$|^[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]$"
 SENTENCE_END = re.compile(r"[。：；！？:;!?][”’」』）)》\"']*$")
 CLAUSE_START = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条款编]|[一二三四五六七八九十]+、"
                           r"|[（(][一二三四五六七八九十\d]+[）)]|\d+[.．、]|[①-⑳])")
-URL = re.compile(r"^https?://\S+$")
 # CJK Radicals Supplement forms that are whole characters (Unicode EquivalentUnifiedIdeograph).
 RADICAL_SUPPLEMENT = dict(zip(
     "⺟⺠⺩⺝⺼⻁⻄⻅⻆⻉⻋⻑⻓⻔⻗⻘⻙⻚⻛⻜⻝⻡⻢⻣⻤⻥⻦⻧⻨⻩⻪⻬⻮⻰⻳",
@@ -145,8 +145,8 @@ def metadata_url(info: dict) -> str | None:
     for value in info.values():
         if isinstance(value, bytes):
             value = value.decode("latin-1", "replace")
-        if isinstance(value, str) and URL.match(value.strip()):
-            return value.strip()
+        if isinstance(value, str) and web_address(value):
+            return web_address(value)
     return None
 
 

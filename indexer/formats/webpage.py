@@ -29,6 +29,7 @@ from urllib.parse import urljoin, urlsplit
 from bs4 import BeautifulSoup, Comment, Tag
 
 from indexer.records import Attachment
+from indexer.text import web_address
 
 SENTENCE_MARKS = re.compile(r"[。；！？，]")
 LETTERS = re.compile(r"[\w\u3400-\u9fff]")
@@ -47,17 +48,15 @@ BLOCK_TAGS = ["div", "section", "article", "main", "aside", "p", "ul", "ol", "dl
 def page_url(soup: BeautifulSoup) -> str | None:
     """The page's own address: canonical link, og:url, or a saved-page comment."""
     link = soup.find("link", rel=lambda rel: rel and "canonical" in rel, href=True)
-    if link and link["href"].startswith("http"):
-        return link["href"].strip()
+    if link and web_address(link["href"]):
+        return web_address(link["href"])
     meta = soup.find("meta", attrs={"property": "og:url", "content": True})
-    if meta and meta["content"].startswith("http"):
-        return meta["content"].strip()
+    if meta and web_address(meta["content"]):
+        return web_address(meta["content"])
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         match = SAVED_FROM.search(str(comment))
-        if match:
-            url = match.group(1) or match.group(2)
-            if url.startswith("http"):
-                return url
+        if match and web_address(match.group(1) or match.group(2)):
+            return web_address(match.group(1) or match.group(2))
     return None
 
 
