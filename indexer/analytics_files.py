@@ -78,9 +78,11 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
             table.add(d.id, c.id, d.date, sketch)
-    state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None)
+    state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None,
+                                 max_bucket=echoes.MAX_BUCKET)
     store.write_text_parts(Path(version) / store.ECHOES, state.rows_json())
     store.write_bytes(Path(version) / store.ECHO_STATE, state.to_bytes())
+    store.write_json(Path(version) / store.ECHO_COMMON, echoes.common_wording(state, echoes.MAX_BUCKET))
 
 
 def compute_inputs(documents: Sequence[Document], texts: Sequence[str]) -> list[DocumentInputs]:
@@ -115,6 +117,15 @@ def read_echo_state(version: Path) -> echoes.EchoState | None:
         return echoes.EchoState.from_bytes((Path(version) / store.ECHO_STATE).read_bytes())
     except OSError:
         return None
+
+
+def read_common_wording(version: Path) -> dict[tuple[str, str], int]:
+    """(doc_id, clause_id) → about how many clauses share its wording, for the clauses whose
+    wording is too common to list its echoes (none for a version published without the file)."""
+    path = Path(version) / store.ECHO_COMMON
+    if not path.exists():
+        return {}
+    return {(doc_id, clause_id): holders for doc_id, clause_id, holders in store.read_json(path)}
 
 
 def read_word_stats(version: Path, documents: Sequence[Document]) -> cooccur.WordStats:

@@ -223,6 +223,11 @@ class Searcher:
         """All near-identical clause pairs of the version (indexer/analytics/echoes.py)."""
         return self.version.echo_pairs
 
+    def common_wording(self, doc_id: str, clause_id: str) -> int:
+        """About how many clauses share this clause's wording when it is too common for its
+        echoes to be listed (echoes.MAX_BUCKET), else 0."""
+        return self.version.common_wording.get((self.version.canonical(doc_id) or doc_id, clause_id), 0)
+
     def echoes_of(self, doc_id: str, clause_id: str) -> list[tuple[str, str, float]]:
         """The clause's echoes in other documents: (doc_id, clause_id, similarity)."""
         return self.version.echoes.get((self.version.canonical(doc_id) or doc_id, clause_id), [])

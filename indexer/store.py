@@ -59,6 +59,7 @@ ECHOES = "echoes.json"
 # What the next build reuses of the echoes (echoes.EchoState, binary; was echo_state.json,
 # which a build no longer reads: a version with only that one gets every pair checked again).
 ECHO_STATE = "echo_state.bin"
+ECHO_COMMON = "echo_common.json"     # clauses whose wording is too common to pair (echoes.common_wording)
 # The original files (indexer/originals.py); a version without them serves no originals, so
 # they are not part of FORMAT either.
 ORIGINALS = "originals"

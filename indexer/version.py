@@ -85,6 +85,11 @@ class IndexVersion:
         return analytics_files.read_echoes(self.path, self.documents, self.texts)
 
     @functools.cached_property
+    def common_wording(self) -> dict[tuple[str, str], int]:
+        """(doc_id, clause_id) → about how many clauses share its too-common wording."""
+        return analytics_files.read_common_wording(self.path)
+
+    @functools.cached_property
     def echoes(self) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
         """(doc_id, clause_id) → its echoes (other doc_id, clause_id, similarity)."""
         return echoes.echoes_by_clause(self.echo_pairs)

@@ -6,6 +6,7 @@ import io
 import json
 import random
 from array import array
+from collections import Counter
 from dataclasses import replace
 from itertools import combinations
 
@@ -199,15 +200,69 @@ def test_the_state_round_trips_and_anything_else_reads_as_none():
     assert EchoState.from_bytes(b'{"rule": "x", "clauses": [], "pairs": [[], [], []]}') is None  # format 1
     assert EchoState.from_bytes(data[:-1]) is None
     assert EchoState.from_bytes(data + b"\0") is None
-    assert EchoState.from_bytes(data.replace(b'"format": 2', b'"format": 9', 1)) is None
+    old_format = f'"format": {echoes.STATE_FORMAT}'.encode()
+    assert old_format in data
+    assert EchoState.from_bytes(data.replace(old_format, b'"format": 9', 1)) is None
+    assert state.keys and EchoState.from_bytes(data).keys == state.keys
     assert EchoState.from_bytes(echoes.STATE_MAGIC + b"\xff" * 40) is None
 
 
 def test_a_big_bucket_pairs_every_member():
-    """A wording in 100 documents: each of the 4,950 pairs is an echo, whatever the bucket size
-    (the old rule paired each member with only the next 64 of a bucket)."""
+    """A wording in 100 documents: each of the 4,950 pairs is an echo, up to MAX_BUCKET
+    clauses a band key (the old rule paired each member with only the next 64 of a bucket)."""
     inputs = [EchoInput(doc_id=f"d{k:03d}", clause_id="1", text=CENTRAL) for k in range(100)]
     assert len(find_echoes(inputs)) == 100 * 99 // 2
+    assert len(find_echoes(inputs, max_bucket=99)) == 0      # every key common: no candidates
+
+
+def reference_pairs(inputs: list[EchoInput], max_bucket: int) -> set[frozenset]:
+    """The rule as the module docstring states it, by brute force on string shingles: two
+    clauses of different documents sharing a band key that at most `max_bucket` clauses hold,
+    with a Jaccard of at least 0.7."""
+    keys = [set(band_keys(skeleton(i.text))) if len(skeleton(i.text)) >= 30 else set() for i in inputs]
+    holders = Counter(k for found in keys for k in found)
+    expected = set()
+    for a, b in combinations(range(len(inputs)), 2):
+        x, y = inputs[a], inputs[b]
+        if x.doc_id != y.doc_id and any(holders[k] <= max_bucket for k in keys[a] & keys[b]):
+            sa, sb = shingles(skeleton(x.text)), shingles(skeleton(y.text))
+            if len(sa & sb) / len(sa | sb) >= 0.7:
+                expected.add(frozenset([(x.doc_id, x.clause_id), (y.doc_id, y.clause_id)]))
+    return expected
+
+
+def test_a_common_band_key_makes_no_candidates():
+    """With a small MAX_BUCKET the pairs are those sharing an uncommon key, as brute force finds."""
+    inputs = synthetic(random.Random(9), bases=8, copies=12)
+    for max_bucket in (3, 6, 1000):
+        found = {frozenset([(p.doc_a, p.clause_a), (p.doc_b, p.clause_b)])
+                 for p in find_echoes(inputs, max_bucket=max_bucket)}
+        assert found == reference_pairs(inputs, max_bucket), max_bucket
+    assert len(reference_pairs(inputs, 3)) < len(reference_pairs(inputs, 1000))
+
+
+def test_incremental_compute_follows_keys_becoming_common_and_uncommon(monkeypatch):
+    """Adding copies pushes band keys over MAX_BUCKET (their pairs between unchanged clauses
+    go), removing them brings keys back under it (pairs between unchanged clauses that were
+    no candidates come back): each step equals a full computation, and both kinds of change
+    happen."""
+    rng = random.Random(31)
+    inputs = synthetic(rng, bases=6, copies=5)
+    flips = []
+    real = echoes._flipped
+    monkeypatch.setattr(echoes, "_flipped", lambda *a: flips.append(real(*a)) or flips[-1])
+    _, state = compute(table_of(inputs), max_bucket=5)
+    for step in range(8):
+        if step < 4:                                        # add a reworded copy of d1
+            inputs = inputs + [replace(i, doc_id=f"n{step}", text=mutate(i.text, rng, 1))
+                               for i in inputs if i.doc_id == "d1"]
+        else:                                               # remove one of them, or d0
+            gone = rng.choice(sorted({i.doc_id for i in inputs}))
+            inputs = [i for i in inputs if i.doc_id != gone]
+        rows, state = compute(table_of(inputs), previous=EchoState.from_bytes(state.to_bytes()),
+                              max_bucket=5)
+        assert rows == compute(table_of(inputs), max_bucket=5)[0], step
+    assert any(common for common, _ in flips) and any(rare for _, rare in flips)
 
 
 def test_shingle_codes_give_the_string_jaccard():

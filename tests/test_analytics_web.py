@@ -15,7 +15,7 @@ import pytest
 
 from app import create_app
 from indexer import analysis, index, store
-from indexer.analytics import cooccur
+from indexer.analytics import cooccur, echoes
 from indexer.records import SearchRequest
 from indexer.search import Engine
 
@@ -349,3 +349,38 @@ def test_echoes_export_and_clause_page(echo_client):
     html = echo_client.get(f"/d/{row['文件ID甲']}/{row['条款ID甲']}").get_data(as_text=True)
     assert "其他文件中的相似条款" in html and "<ins>省内</ins>" in html
     assert f"/d/{row['文件ID乙']}/{row['条款ID乙']}" in links(html)
+
+
+def test_a_wording_too_common_to_pair_is_said_so_on_the_clause_page(tmp_path, monkeypatch):
+    """A paragraph in more clauses than echoes.MAX_BUCKET (3 here, 256 in use) is listed as
+    pairs nowhere; its clause page says how many clauses share it and links a search that
+    finds them, and a paragraph in fewer keeps its listed echoes."""
+    monkeypatch.setattr(echoes, "MAX_BUCKET", 3)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    own = ["推进重大科技基础设施开放共享，健全运行保障和评价机制，提高使用效率和服务水平。",
+           "深化科技成果转化改革，赋予科研人员职务科技成果所有权或长期使用权，完善收益分配。",
+           "加快建设高水平人才高地，引进海外高层次人才，优化外籍人才来华工作许可办理流程。",
+           "实施乡村振兴科技支撑行动，组建农业科技创新联盟，推广绿色高效种养技术和装备。",
+           "加强科普基础设施建设，推动科普场馆免费开放，提升全民科学素质和公众参与程度。"]
+    for k in range(5):                  # five different documents sharing one paragraph
+        body = "\n\n".join(f"{n}、{own[(k + j) % 5]}" for n, j in (("二", 0), ("三", 1), ("四", 2), ("五", 3)))
+        write_doc(corpus, f"p{k}.md", f"第{k}省关于加强基础研究的实施意见", f"201{k}-03-01", f"第{k}省人民政府",
+                  f"一、{SHARED}\n\n{body}")
+    write_doc(corpus, "q.md", "某市关于基础研究的通知", "2020-01-01", "某市人民政府",
+              "一、统筹推进各类创新基地建设，优化布局，提升综合实力，服务国家重大战略需求和区域发展。")
+    write_doc(corpus, "r.md", "某县关于基础研究的通知", "2021-01-01", "某县人民政府",
+              "一、统筹推进各类创新基地建设，优化布局，提升综合实力，服务国家重大战略需求和县域发展。")
+    folder = tmp_path / "index"
+    index.build(corpus, folder, show_progress=False)
+    client = create_app({"CESOU_INDEX": folder}).test_client()
+    pairs = csv_rows(client.get("/api/echoes.csv"))[1:]
+    assert len(pairs) == 1                                  # only q/r: the five are not paired
+    shared = search_clauses(client, q=SHARED[:16])
+    assert len(shared) == 5
+    html = client.get(f"/d/{shared[0][0]}/{shared[0][1]}").get_data(as_text=True)
+    assert "常见表述" in html and "约 5 个条款有相同的措辞特征" in html and "其他文件中的相似条款" not in html
+    found = [href for href in links(html) if "q=" in href and "检索这段开头文字" in html]
+    assert any(search_total(client, q=parse_qs(urlsplit(h).query)["q"][0]) == 5 for h in found)
+    other = client.get(f"/d/{pairs[0][1]}/{pairs[0][2]}").get_data(as_text=True)
+    assert "其他文件中的相似条款" in other and "常见表述" not in other

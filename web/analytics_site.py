@@ -29,6 +29,7 @@ bp = Blueprint("analytics_site", __name__)
 
 RELATED_SHOWN = 12       # 相关词 on the search page
 ECHOES_SHOWN = 5         # near-identical clauses on the clause page
+COMMON_PHRASE_CHARS = 16  # opening characters searched for when a wording is too common to pair
 KWIC_SHOWN = 500         # concordance rows on the page (the CSV has all)
 NETWORK_SHOWN = 100      # nodes and edges listed on the page (the CSV has all)
 SPLIT_FILTER = {"issuer": "issuers", "type": "doc_types", "theme": "themes"}
@@ -128,6 +129,18 @@ def clause_echoes(doc: Document, clause: Clause) -> list[dict]:
     return shown
 
 
+def common_wording(doc: Document, clause: Clause) -> dict | None:
+    """When the clause's wording is too common for its echoes to be listed: about how many
+    clauses share it, and a search for its opening words (a phrase) that finds them."""
+    holders = searcher().common_wording(doc.id, clause.id)
+    if not holders:
+        return None
+    opening = "".join(ch for ch in clause.text if not ch.isspace() and ch not in '"“”')[:COMMON_PHRASE_CHARS]
+    return {"holders": holders, "limit": echoes.MAX_BUCKET,
+            "search": search_url(SearchRequest(q=f'"{opening}"')) if opening else None}
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals.update(related_terms=related_terms, clause_echoes=clause_echoes)
+    app.jinja_env.globals.update(related_terms=related_terms, clause_echoes=clause_echoes,
+                                 common_wording=common_wording)

@@ -34,9 +34,20 @@ at least one of 10 bands of 3 with 1 − (1 − J³)¹⁰: 0.999 at J = 0.8, 0.9
 clauses have few fingerprints per class, so their keys are shorter (looser) and their J a
 noisier estimate. CRC-32 keeps a build deterministic.
 
-The rule is a property of the pair alone: whether two clauses are a candidate, and whether
-they are an echo, depends only on their two skeletons and documents, never on which other
-clauses share a band key. (Before issue 15's rebuild work a band key shared by more than 64
+Common wording: a band key held by more than `MAX_BUCKET` clauses (256) is *common* and makes
+no candidates. Without it the pairs grow with the square of a wording's family: a stock
+paragraph in 1,000 documents is 500,000 pairs, and the benchmark's ×1000 (every seed clause
+reworded 1,000 times) would be tens of millions, past any build's time and memory; with it the
+exact checks are at most `MAX_BUCKET` × (band keys) per clause, linear in the collection. Two
+clauses sharing an uncommon key are still paired even when they also share common ones. A
+clause holding a common key is listed in echo_common.json (`common_wording`: about how many
+clauses share that key), and its page says its wording is too common to list, with a search
+for its opening words, so the cut is never silent. The ×100 benchmark's largest bucket holds
+166 clauses, so its pairs are the same with or without the cap (700,129, compared).
+
+Apart from that cap, the rule is a property of the pair alone: whether two clauses are a
+candidate, and whether they are an echo, depends only on their two skeletons and documents,
+never on which other clauses share a band key. (Before issue 15's rebuild work a band key shared by more than 64
 clauses paired each member only with the next 64 of its bucket; that made the result depend on
 bucket membership, so an incremental build could not reproduce it, and it was dropped. At ×100
 (2,000 documents, 63,721 clauses long enough) the capped rule found 694,723 pairs and this one
@@ -50,7 +61,12 @@ the pairs in echoes.json's order as arrays of numbers into that list. A clause i
 the previous version had the same document id, clause id and skeleton digest, under the same
 rule. A pair of two unchanged clauses is taken from the previous version (its similarity depends
 only on the two skeletons); only candidate pairs with at least one new or changed clause are
-checked. As the rule depends only on the pair, the union is exactly what a full build finds.
+checked. The cap is followed too: the state keeps each clause's band keys, so a key's size in
+the previous version is known (its size now, less the new and changed clauses holding it,
+plus the removed and changed ones that held it); a reused pair whose only uncommon shared keys
+became common is dropped, and the unchanged clauses sharing a key that stopped being common are
+checked against each other. The union is exactly what a full build finds (tested across both
+kinds of change).
 The order is kept, not worked out again: two unchanged clauses compare the same way by ids, and
 by dates too while no unchanged clause's document changed its date, so the reused pairs stay in
 echoes.json's order and each new pair is placed by binary search; a changed date sorts them all
@@ -75,7 +91,7 @@ import sys
 import zlib
 from array import array
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import compress, islice
 from dataclasses import dataclass, field
@@ -99,6 +115,10 @@ DEFAULT_THRESHOLD = 0.7
 DEFAULT_MIN_CHARS = 30
 SHINGLE_PRIME = 0xD6E8FEB86659FD99   # a 64-bit prime: shingle codes are taken modulo it
 _SIZE_SLACK = 1e-9       # the size filter never rejects a pair at exactly the threshold
+# A band key held by more clauses than this is *common* and makes no candidates (module
+# docstring, *Common wording*). The ×100 benchmark's largest bucket holds 166 clauses (every
+# bucket is kept there); its ×1000 would hold ~1,000-clause buckets, each 500,000 pairs.
+MAX_BUCKET = 256
 VARIANTS = str.maketrans({"○": "〇", "◯": "〇", "巿": "市", "戸": "户", "説": "说", "．": ".",
                           "﹒": ".", "・": "·"})
 _NOT_WORDLIKE = re.compile(r"[^0-9a-z\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
@@ -230,48 +250,58 @@ class EchoClauses:
 
 
 def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHOLD,
-                min_chars: int = DEFAULT_MIN_CHARS) -> list[EchoPair]:
+                min_chars: int = DEFAULT_MIN_CHARS, max_bucket: int = MAX_BUCKET) -> list[EchoPair]:
     """Every pair of clauses of different documents at or above `threshold`, most similar first."""
     table = EchoClauses()
     for c in clauses:
         table.add(c.doc_id, c.clause_id, c.date, sketch(c.text, min_chars))
-    rows, _ = compute(table, threshold)
+    rows, _ = compute(table, threshold, max_bucket=max_bucket)
     return [EchoPair(doc_a=a, clause_a=ca, doc_b=b, clause_b=cb, similarity=s)
             for a, ca, b, cb, s in rows]
 
 
-def rule(threshold: float = DEFAULT_THRESHOLD, min_chars: int = DEFAULT_MIN_CHARS) -> str:
+def rule(threshold: float = DEFAULT_THRESHOLD, min_chars: int = DEFAULT_MIN_CHARS,
+         max_bucket: int = MAX_BUCKET) -> str:
     """The fingerprint of the echo rule: this module's code and the parameters. A previous
     version's pairs are reused only under the same rule."""
     digest = hashlib.sha256(Path(__file__).read_bytes())
-    digest.update(f"{threshold} {min_chars}".encode())
+    digest.update(f"{threshold} {min_chars} {max_bucket}".encode())
     return digest.hexdigest()[:24]
 
 
 def compute(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
-            previous: EchoState | None = None, min_chars: int = DEFAULT_MIN_CHARS
-            ) -> tuple[list[tuple], EchoState]:
+            previous: EchoState | None = None, min_chars: int = DEFAULT_MIN_CHARS,
+            max_bucket: int = MAX_BUCKET) -> tuple[list[tuple], EchoState]:
     """Every echo of `clauses` as rows (doc_a, clause_a, doc_b, clause_b, similarity), most
     similar first, and the state to keep for the next build (`compute_state`, which a build
     calls directly: it writes echoes.json from the state without making these rows)."""
-    state = compute_state(clauses, threshold, previous, min_chars)
+    state = compute_state(clauses, threshold, previous, min_chars, max_bucket)
     return state.rows(), state
 
 
 def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
-                  previous: EchoState | None = None, min_chars: int = DEFAULT_MIN_CHARS
-                  ) -> EchoState:
+                  previous: EchoState | None = None, min_chars: int = DEFAULT_MIN_CHARS,
+                  max_bucket: int = MAX_BUCKET) -> EchoState:
     """Every echo of `clauses`, in echoes.json's order, as an EchoState. With the `previous`
     version's state, pairs of two unchanged clauses are taken from it and only pairs involving
-    another clause are checked (module docstring, *Incremental*)."""
-    current_rule = rule(threshold, min_chars)
+    another clause, or a band key that became or stopped being common, are checked (module
+    docstring, *Incremental*)."""
+    current_rule = rule(threshold, min_chars, max_bucket)
     n = len(clauses)
+    sizes = Counter(key for found in clauses.sketches for key in found.keys)
     reuse = _reusable(clauses, previous, current_rule)
     if reuse is None:
-        found = _checked(clauses, threshold, [True] * n, incremental=False)
+        found = _checked(clauses, threshold, [True] * n, incremental=False, sizes=sizes,
+                         max_bucket=max_bucket)
         return _state(clauses, current_rule, *_ordered(clauses, found))
-    kept, a, b, t, in_order = reuse
-    found = _checked(clauses, threshold, [i not in kept for i in range(n)], incremental=True)
+    kept, a, b, t, in_order, mapping = reuse
+    changed = [i not in kept for i in range(n)]
+    found = _checked(clauses, threshold, changed, incremental=True, sizes=sizes, max_bucket=max_bucket)
+    to_common, to_rare = _flipped(clauses, previous, mapping, changed, sizes, max_bucket)
+    if to_common:
+        a, b, t = _still_candidates(clauses, a, b, t, to_common, sizes, max_bucket)
+    if to_rare:
+        found += _newly_rare(clauses, threshold, kept, a, b, to_rare)
     if in_order:
         return _state(clauses, current_rule, *_merged(clauses, a, b, t, found))
     # A kept clause's document changed its date: the earlier-first order of its pairs may
@@ -281,11 +311,12 @@ def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
 
 
 def _reusable(clauses: EchoClauses, previous: EchoState | None, current_rule: str
-              ) -> tuple[set[int], array, array, array, bool] | None:
+              ) -> tuple[set[int], array, array, array, bool, array] | None:
     """The unchanged clauses (numbers in `clauses`) and the previous pairs between two of
-    them, renumbered, still in the previous order (a, b, thousandths arrays), and whether that
-    order still holds (no unchanged clause's date changed); None when there is no usable
-    previous state (nothing is reused)."""
+    them, renumbered, still in the previous order (a, b, thousandths arrays), whether that
+    order still holds (no unchanged clause's date changed), and each previous clause's number
+    now (-1: removed or changed); None when there is no usable previous state (nothing is
+    reused)."""
     if previous is None or previous.rule != current_rule:
         return None
     number = {key: i for i, key in enumerate(zip(clauses.doc_ids, clauses.clause_ids))}
@@ -307,30 +338,92 @@ def _reusable(clauses: EchoClauses, previous: EchoState | None, current_rule: st
         a = array("i", compress(a, keep))
         b = array("i", compress(b, keep))
         t = array("H", compress(t, keep))
-    return {i for i in mapping if i >= 0}, a, b, t, in_order
+    return {i for i in mapping if i >= 0}, a, b, t, in_order, mapping
 
 
-def _checked(clauses: EchoClauses, threshold: float, changed: list[bool],
-             incremental: bool) -> list[tuple[int, int, float]]:
+def _flipped(clauses: EchoClauses, previous: EchoState, mapping: array, changed: list[bool],
+             sizes: Counter, max_bucket: int) -> tuple[set[int], set[int]]:
+    """The band keys that became common since the previous version, and those that stopped
+    being common: only keys a changed, added or removed clause holds can have changed size.
+    A key's previous size is its size now, less the new and changed clauses holding it, plus
+    the previous version's removed and changed clauses holding it (their keys are in the state)."""
+    delta: Counter = Counter()
+    for i, flag in enumerate(changed):
+        if flag:
+            delta.update(clauses.sketches[i].keys)
+    for j, now in enumerate(mapping):
+        if now < 0:
+            delta.subtract(previous.keys[j])
+    to_common, to_rare = set(), set()
+    for key, added in delta.items():
+        before = sizes.get(key, 0) - added
+        if before <= max_bucket < sizes.get(key, 0):
+            to_common.add(key)
+        elif sizes.get(key, 0) <= max_bucket < before:
+            to_rare.add(key)
+    return to_common, to_rare
+
+
+def _still_candidates(clauses: EchoClauses, a: array, b: array, t: array, to_common: set[int],
+                      sizes: Counter, max_bucket: int) -> tuple[array, array, array]:
+    """The reused pairs without those whose only uncommon shared band keys became common."""
+    sketches = clauses.sketches
+    keep = []
+    for x, y in zip(a, b):
+        shared = set(sketches[x].keys).intersection(sketches[y].keys)
+        keep.append(shared.isdisjoint(to_common) or any(sizes[k] <= max_bucket for k in shared))
+    return (array("i", compress(a, keep)), array("i", compress(b, keep)),
+            array("H", compress(t, keep)))
+
+
+def _newly_rare(clauses: EchoClauses, threshold: float, kept: set[int], a: array, b: array,
+                to_rare: set[int]) -> list[tuple[int, int, float]]:
+    """Echoes between two unchanged clauses of different documents sharing a band key that
+    stopped being common (so they were no candidates through it), not already reused."""
+    members: dict[int, list[int]] = {key: [] for key in to_rare}
+    for i, found in enumerate(clauses.sketches):
+        if i in kept:
+            for key in found.keys:
+                if key in members:
+                    members[key].append(i)
+    involved = {i for group in members.values() for i in group}
+    known = {(x, y) if x < y else (y, x) for x, y in zip(a, b) if x in involved and y in involved}
+    docs = clauses.doc_ids
+    todo: dict[int, set[int]] = defaultdict(set)
+    for group in members.values():
+        for k, x in enumerate(group):
+            todo[x].update(y for y in group[k + 1:]
+                           if docs[y] != docs[x] and (x, y) not in known)
+    found: list[tuple[int, int, float]] = []
+    sets = _Bitmaps(clauses.sketches)
+    for x, partners in todo.items():
+        _compare(x, partners, sets, threshold, found)
+    return found
+
+
+def _checked(clauses: EchoClauses, threshold: float, changed: list[bool], incremental: bool,
+             sizes: Counter, max_bucket: int) -> list[tuple[int, int, float]]:
     """Every echo (a, b, similarity), a < b, with at least one changed clause: each changed
-    clause against every clause of another document it shares a band key with."""
+    clause against every clause of another document it shares an uncommon band key with."""
     sketches = clauses.sketches
     todo = [i for i, flag in enumerate(changed) if flag]
-    wanted = {key for i in todo for key in sketches[i].keys} if incremental else None
+    uncommon = {key for key, size in sizes.items() if 1 < size <= max_bucket}
+    wanted = {key for i in todo for key in sketches[i].keys} & uncommon if incremental else uncommon
     buckets = _buckets(sketches, wanted)
     start, end = _spans(clauses.doc_ids)
     # Clauses sharing keys one after the other (which kept an earlier LRU cache of shingle
     # sets warm, and keeps the bitmaps' dense numbers of a wording close): its group is the first clause of its first bucket (a clause
     # without CJK characters has no band key, and no partner).
-    todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys), default=i), i))
+    todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys if k in buckets),
+                                 default=i), i))
     sets = _Bitmaps(sketches)
     found: list[tuple[int, int, float]] = []
     for a in todo:
         partners: set[int] = set()
         for key in sketches[a].keys:
-            members = buckets[key]
-            if type(members) is int:
-                continue                    # a key no other clause has
+            members = buckets.get(key)
+            if members is None or type(members) is int:
+                continue                    # a common key, or one no other clause has
             if not incremental:             # every clause is checked: each pair once, a < b
                 partners.update(members[bisect_left(members, end[a]):])
             else:
@@ -372,13 +465,13 @@ class _Bitmaps:
         return found
 
 
-def _buckets(sketches: Sequence[Sketch], wanted: set[int] | None) -> dict[int, int | list[int]]:
-    """Band key → the clauses having it, ascending (a lone clause as a bare int, which saves
-    a list for the many keys only one clause has); only the `wanted` keys when given."""
+def _buckets(sketches: Sequence[Sketch], wanted: set[int]) -> dict[int, int | list[int]]:
+    """Band key → the clauses having it, ascending (a lone clause as a bare int), for the
+    `wanted` keys."""
     buckets: dict[int, int | list[int]] = {}
     for i, found in enumerate(sketches):
         for key in found.keys:
-            if wanted is not None and key not in wanted:
+            if key not in wanted:
                 continue
             members = buckets.get(key)
             if members is None:
@@ -501,15 +594,17 @@ def _state(clauses: EchoClauses, current_rule: str, a: array, b: array, t: array
     return EchoState(rule=current_rule, doc_ids=list(clauses.doc_ids),
                      clause_ids=list(clauses.clause_ids),
                      digests=[s.digest for s in clauses.sketches], dates=list(clauses.dates),
-                     a=a, b=b, t=t)
+                     a=a, b=b, t=t, keys=[s.keys for s in clauses.sketches])
 
 
 # The state file: STATE_MAGIC, then two little-endian uint64 (header bytes, pairs), the header
 # (UTF-8 JSON: format, rule and the clauses' four lists), then the pairs' three arrays, each
-# little-endian (a and b int32, t uint16). Bump STATE_FORMAT when this changes: a state of
-# another format reads as none (the next build checks every pair). 1 was echo_state.json.
+# little-endian (a and b int32, t uint16), then each clause's number of band keys (uint8) and
+# the keys, each as ROWS little-endian uint32 (its checksums, zero where a short clause has
+# fewer). Bump STATE_FORMAT when this changes: a state of another format reads as none (the
+# next build checks every pair). 1 was echo_state.json; 2 had no band keys.
 STATE_MAGIC = b"CESOUECH"
-STATE_FORMAT = 2
+STATE_FORMAT = 3
 _STATE_COUNTS = struct.Struct("<QQ")
 
 
@@ -527,6 +622,7 @@ class EchoState:
     a: array
     b: array
     t: array
+    keys: list[tuple[int, ...]] = field(default_factory=list)   # each clause's band keys
 
     def rows(self) -> list[tuple]:
         """echoes.json's rows: (doc_a, clause_a, doc_b, clause_b, similarity)."""
@@ -555,12 +651,16 @@ class EchoState:
         header = json.dumps({"format": STATE_FORMAT, "rule": self.rule, "doc_ids": self.doc_ids,
                              "clause_ids": self.clause_ids, "digests": self.digests,
                              "dates": self.dates}, ensure_ascii=False).encode()
-        columns = [array("i", self.a), array("i", self.b), array("H", self.t)]
+        counts = array("B", map(len, self.keys))
+        words = array("I", (c >> shift & 0xFFFFFFFF for keys in self.keys for c in keys
+                            for shift in range(0, 32 * ROWS, 32)))
+        columns = [array("i", self.a), array("i", self.b), array("H", self.t), words]
         if sys.byteorder == "big":
             for column in columns:
                 column.byteswap()
         return b"".join([STATE_MAGIC, _STATE_COUNTS.pack(len(header), len(self.t)), header,
-                         *(column.tobytes() for column in columns)])
+                         *(column.tobytes() for column in columns[:3]), counts.tobytes(),
+                         columns[3].tobytes()])
 
     @classmethod
     def from_bytes(cls, data: bytes) -> EchoState | None:
@@ -576,23 +676,50 @@ class EchoState:
             lists = [header[k] for k in ("doc_ids", "clause_ids", "digests", "dates")]
             if not all(isinstance(x, list) for x in lists):
                 return None
+            n = len(lists[0])
             columns, offset = [], start + size
-            for code in "iiH":
+            for code, items in (("i", count), ("i", count), ("H", count), ("B", n)):
                 column = array(code)
-                width = column.itemsize * count
+                width = column.itemsize * items
+                if offset + width > len(data):
+                    return None
                 column.frombytes(data[offset:offset + width])
                 offset += width
                 if sys.byteorder == "big":
                     column.byteswap()
                 columns.append(column)
+            words = array("I")
+            words.frombytes(data[offset:offset + 4 * ROWS * sum(columns[3])])
+            offset += 4 * ROWS * sum(columns[3])
+            if sys.byteorder == "big":
+                words.byteswap()
         except (ValueError, KeyError, struct.error, UnicodeDecodeError):
             return None
-        n = len(lists[0])
+        if len(words) != ROWS * sum(columns[3]):
+            return None
+        keys, at = [], 0
+        for found in columns.pop():
+            keys.append(tuple(sum(words[at + k * ROWS + r] << (32 * r) for r in range(ROWS))
+                              for k in range(found)))
+            at += found * ROWS
         if (offset != len(data) or any(len(x) != n for x in lists) or not isinstance(header.get("rule"), str)
                 or (count and (min(min(columns[0]), min(columns[1])) < 0
                                or max(max(columns[0]), max(columns[1])) >= n or max(columns[2]) > 1000))):
             return None
-        return cls(header["rule"], *lists, *columns)
+        return cls(header["rule"], *lists, *columns, keys=keys)
+
+
+def common_wording(state: EchoState, max_bucket: int = MAX_BUCKET) -> list[list]:
+    """[doc_id, clause_id, holders] for every clause holding a common band key (more than
+    `max_bucket` clauses hold it: its wording is shared so widely that its pairs are not
+    listed), `holders` being the largest such key's count: about how many clauses share it."""
+    sizes = Counter(key for keys in state.keys for key in keys)
+    found = []
+    for doc_id, clause_id, keys in zip(state.doc_ids, state.clause_ids, state.keys):
+        most = max((sizes[k] for k in keys), default=0)
+        if most > max_bucket:
+            found.append([doc_id, clause_id, most])
+    return found
 
 
 def echoes_by_clause(pairs: Iterable[EchoPair]) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
