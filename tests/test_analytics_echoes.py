@@ -299,3 +299,18 @@ def test_a_long_clause_without_cjk_characters_has_no_band_key_and_no_echo():
     assert find_echoes(inputs) == []
     rows, state = compute(table_of(inputs))
     assert compute(table_of(inputs), previous=state)[0] == rows == []
+
+
+def test_dropping_the_bitmaps_between_clauses_changes_nothing(monkeypatch):
+    """With room for only a few bitmaps they are dropped (with their numbering) again and
+    again between two clauses' comparisons; the pairs and similarities stay the same."""
+    table = table_of(synthetic(random.Random(41), bases=10, copies=8))
+    full = compute(table)[0]
+    dropped = []
+    monkeypatch.setattr(echoes._Bitmaps, "CAPACITY", 5)
+    real = echoes._Bitmaps.trim
+    monkeypatch.setattr(echoes._Bitmaps, "trim",
+                        lambda self: (dropped.append(len(self.alive) > 5), real(self)))
+    assert compute(table)[0] == full and len(full) > 50
+    assert sum(dropped) > 10
+

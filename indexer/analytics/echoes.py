@@ -439,22 +439,29 @@ def _first(members: int | list[int]) -> int:
 
 
 class _Bitmaps:
-    """Clause number → its shingle set as a roaring bitmap (pyroaring), made on first use and
-    kept. The bitmap holds dense numbers, not the 64-bit codes: each distinct code gets the
-    next number on first sight (a bijection, so intersection sizes are exact), and a clause's
-    codes, first seen together, get neighbouring numbers, which a roaring bitmap stores in
-    one or two sorted-array containers. The intersection size is then counted in C.
+    """Clause number → its shingle set as a roaring bitmap (pyroaring), made on first use. The
+    bitmap holds dense numbers, not the 64-bit codes: each distinct code gets the next number on
+    first sight (a bijection, so intersection sizes are exact), and a clause's codes, first seen
+    together, get neighbouring numbers, which a roaring bitmap stores in one or two
+    sorted-array containers. The intersection size is then counted in C.
+
+    At most CAPACITY bitmaps are kept: past that, `trim` (called between two clauses'
+    comparisons, never during one) drops them all with the numbering, which only has to agree
+    among the bitmaps alive together. Clauses are compared grouped by bucket, so a dropped
+    bitmap is rarely needed again.
 
     Measured on the ×100 benchmark's clauses (63,774 sketched, 2.7 M candidate pairs, sets of
     ~210 codes), shared 2-core machine: Python frozensets (`size - len(a - b)`, an LRU of 4,096
     sets) 12.7 µs a pair and 32 s for the whole comparison; bitmaps 1.2 µs a pair, the 225,106
     distinct codes' numbering and every clause's bitmap 2.7 s; ~40 MB for all the bitmaps."""
+    CAPACITY = 100_000
 
     def __init__(self, sketches: Sequence[Sketch]):
         self.sketches = sketches
         self.maps: list[FrozenBitMap | None] = [None] * len(sketches)
         self.sizes = array("i", (len(s.shingles) for s in sketches))
         self.numbers: dict[int, int] = {}
+        self.alive: list[int] = []
 
     def __getitem__(self, i: int) -> FrozenBitMap:
         found = self.maps[i]
@@ -462,7 +469,16 @@ class _Bitmaps:
             numbers = self.numbers
             number = numbers.setdefault
             found = self.maps[i] = FrozenBitMap([number(c, len(numbers)) for c in self.sketches[i].shingles])
+            self.alive.append(i)
         return found
+
+    def trim(self) -> None:
+        """Drop every bitmap and the numbering when more than CAPACITY are kept."""
+        if len(self.alive) > self.CAPACITY:
+            for i in self.alive:
+                self.maps[i] = None
+            self.alive.clear()
+            self.numbers.clear()
 
 
 def _buckets(sketches: Sequence[Sketch], wanted: set[int]) -> dict[int, int | list[int]]:
@@ -499,6 +515,7 @@ def _compare(a: int, partners: Iterable[int], sets: _Bitmaps, threshold: float,
              found: list[tuple[int, int, float]]) -> None:
     """The exact check of clause `a` against each partner; echoes are appended to `found`
     with their similarity rounded to 3 places."""
+    sets.trim()
     own = sets[a]
     size = len(own)
     low, high = size * threshold - _SIZE_SLACK, size / threshold + _SIZE_SLACK
