@@ -301,13 +301,15 @@ def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
     if to_common:
         a, b, t = _still_candidates(clauses, a, b, t, to_common, sizes, max_bucket)
     if to_rare:
-        found += _newly_rare(clauses, threshold, kept, a, b, to_rare)
+        found.extend(_newly_rare(clauses, threshold, kept, a, b, to_rare))
     if in_order:
         return _state(clauses, current_rule, *_merged(clauses, a, b, t, found))
     # A kept clause's document changed its date: the earlier-first order of its pairs may
     # have changed, so everything is ordered again.
-    pairs = [(x, y, s / 1000) if x < y else (y, x, s / 1000) for x, y, s in zip(a, b, t)]
-    return _state(clauses, current_rule, *_ordered(clauses, pairs + found))
+    pairs = _Found()
+    pairs.x, pairs.y, pairs.t = array("i", map(min, a, b)), array("i", map(max, a, b)), array("H", t)
+    pairs.extend(found)
+    return _state(clauses, current_rule, *_ordered(clauses, pairs))
 
 
 def _reusable(clauses: EchoClauses, previous: EchoState | None, current_rule: str
@@ -377,7 +379,7 @@ def _still_candidates(clauses: EchoClauses, a: array, b: array, t: array, to_com
 
 
 def _newly_rare(clauses: EchoClauses, threshold: float, kept: set[int], a: array, b: array,
-                to_rare: set[int]) -> list[tuple[int, int, float]]:
+                to_rare: set[int]) -> _Found:
     """Echoes between two unchanged clauses of different documents sharing a band key that
     stopped being common (so they were no candidates through it), not already reused."""
     members: dict[int, list[int]] = {key: [] for key in to_rare}
@@ -394,7 +396,7 @@ def _newly_rare(clauses: EchoClauses, threshold: float, kept: set[int], a: array
         for k, x in enumerate(group):
             todo[x].update(y for y in group[k + 1:]
                            if docs[y] != docs[x] and (x, y) not in known)
-    found: list[tuple[int, int, float]] = []
+    found = _Found()
     sets = _Bitmaps(clauses.sketches)
     for x, partners in todo.items():
         _compare(x, partners, sets, threshold, found)
@@ -402,7 +404,7 @@ def _newly_rare(clauses: EchoClauses, threshold: float, kept: set[int], a: array
 
 
 def _checked(clauses: EchoClauses, threshold: float, changed: list[bool], incremental: bool,
-             sizes: Counter, max_bucket: int) -> list[tuple[int, int, float]]:
+             sizes: Counter, max_bucket: int) -> _Found:
     """Every echo (a, b, similarity), a < b, with at least one changed clause: each changed
     clause against every clause of another document it shares an uncommon band key with."""
     sketches = clauses.sketches
@@ -417,7 +419,7 @@ def _checked(clauses: EchoClauses, threshold: float, changed: list[bool], increm
     todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys if k in buckets),
                                  default=i), i))
     sets = _Bitmaps(sketches)
-    found: list[tuple[int, int, float]] = []
+    found = _Found()
     for a in todo:
         partners: set[int] = set()
         for key in sketches[a].keys:
@@ -436,6 +438,28 @@ def _checked(clauses: EchoClauses, threshold: float, changed: list[bool], increm
 
 def _first(members: int | list[int]) -> int:
     return members if type(members) is int else members[0]
+
+
+class _Found:
+    """Echoes found, each as (x, y, thousandths) with x < y, in three arrays: 10 bytes a pair
+    where a tuple of three Python objects took ~150 (×1000's ~48 M pairs: ~0.5 GB, not ~7 GB).
+    The thousandths are `round(round(similarity, 3) * 1000)`, what echoes.json's rounding to
+    3 places gives."""
+    __slots__ = ("x", "y", "t")
+
+    def __init__(self):
+        self.x, self.y, self.t = array("i"), array("i"), array("H")
+
+    def __len__(self) -> int:
+        return len(self.t)
+
+    def __iter__(self) -> Iterator[tuple[int, int, int]]:
+        return zip(self.x, self.y, self.t)
+
+    def extend(self, other: _Found) -> None:
+        self.x += other.x
+        self.y += other.y
+        self.t += other.t
 
 
 class _Bitmaps:
@@ -512,9 +536,8 @@ def _spans(doc_ids: Sequence[str]) -> tuple[array, array]:
 
 
 def _compare(a: int, partners: Iterable[int], sets: _Bitmaps, threshold: float,
-             found: list[tuple[int, int, float]]) -> None:
-    """The exact check of clause `a` against each partner; echoes are appended to `found`
-    with their similarity rounded to 3 places."""
+             found: _Found) -> None:
+    """The exact check of clause `a` against each partner; echoes are appended to `found`."""
     sets.trim()
     own = sets[a]
     size = len(own)
@@ -527,7 +550,9 @@ def _compare(a: int, partners: Iterable[int], sets: _Bitmaps, threshold: float,
             shared = shared_with(maps[b] or sets[b])
             similarity = shared / (size + other_size - shared)
             if similarity >= threshold:
-                found.append((a, b, round(similarity, 3)) if a < b else (b, a, round(similarity, 3)))
+                found.x.append(min(a, b))
+                found.y.append(max(a, b))
+                found.t.append(round(round(similarity, 3) * 1000))
 
 
 def _earlier_first(clauses: EchoClauses, a: int, b: int) -> tuple[int, int]:
@@ -536,7 +561,7 @@ def _earlier_first(clauses: EchoClauses, a: int, b: int) -> tuple[int, int]:
 
 
 def _merged(clauses: EchoClauses, a: array, b: array, t: array,
-            found: list[tuple[int, int, float]]) -> tuple[array, array, array]:
+            found: _Found) -> tuple[array, array, array]:
     """The reused pairs (a, b, t: already in echoes.json order) with the newly `found` ones
     put in their places: each new pair is oriented and placed by binary search, so the
     reused ones are never sorted again."""
@@ -548,9 +573,8 @@ def _merged(clauses: EchoClauses, a: array, b: array, t: array,
         return -s, docs[x], ids[x], docs[y], ids[y]
 
     new = []
-    for x, y, similarity in found:
+    for x, y, s in found:
         x, y = _earlier_first(clauses, x, y)
-        s = round(similarity * 1000)
         new.append((key(x, y, s), x, y, s))
     new.sort()
     old = range(len(t))
@@ -572,8 +596,7 @@ def _merged(clauses: EchoClauses, a: array, b: array, t: array,
     return out_a, out_b, out_t
 
 
-def _ordered(clauses: EchoClauses, pairs: list[tuple[int, int, float]]
-             ) -> tuple[array, array, array]:
+def _ordered(clauses: EchoClauses, pairs: _Found) -> tuple[array, array, array]:
     """The pairs in echoes.json's order, as arrays (a, b, similarity in thousandths): the
     earlier document (date, id, clause id) first, most similar first, then by ids. Sorted
     as one int per pair (similarity in thousandths, then the two clauses' ranks by ids),
@@ -583,10 +606,10 @@ def _ordered(clauses: EchoClauses, pairs: list[tuple[int, int, float]]
     by_date = _ranks(n, lambda i: (dates[i], docs[i], ids[i]))
     by_id = _ranks(n, lambda i: (docs[i], ids[i]))
     keys = []
-    for a, b, similarity in pairs:
+    for a, b, thousandths in pairs:
         if by_date[b] < by_date[a]:
             a, b = b, a
-        keys.append(((1000 - round(similarity * 1000)) * n + by_id[a]) * n + by_id[b])
+        keys.append(((1000 - thousandths) * n + by_id[a]) * n + by_id[b])
     keys.sort()
     order = sorted(range(n), key=lambda i: (docs[i], ids[i]))
     out_a, out_b, out_t = array("i"), array("i"), array("H")
