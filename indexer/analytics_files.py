@@ -78,6 +78,7 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
             table.add(d.id, c.id, d.date, sketch)
+    # The bucket cap is read here, at build time, not bound as a default (tests lower it).
     state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None,
                                  max_bucket=echoes.MAX_BUCKET)
     store.write_text_parts(Path(version) / store.ECHOES, state.rows_json())

@@ -20,7 +20,6 @@ a rebuild published meanwhile never mixes two versions into one answer.
 from __future__ import annotations
 
 import gc
-
 import re
 import threading
 from collections.abc import Callable, Iterator

@@ -93,7 +93,7 @@ def _rows(matches: Iterable[Match], base_url: str, join: bool,
             else:
                 known = (document, places.of(document), described)
             documents[document.id] = known
-        crumb, path = known[1].get(clause.id) or _place(document, clause, {})
+        crumb, path = known[1].get(clause.id) or _place(document, clause, {}, {})
         fields = LIST_SEPARATOR.join(f"{k}：{v}" for k, v in clause.fields.items()) if clause.fields else ""
         if join:
             yield [rank, known[3], clause.id, known[4], clause.label, clause.heading, crumb,
@@ -129,21 +129,19 @@ class ClausePlaces:
 
 
 def _place(document: Document, clause: Clause, by_id: dict[str, Clause],
-           crumbs: dict[str | None, str] | None = None) -> tuple[str, str]:
+           crumbs: dict[str | None, str]) -> tuple[str, str]:
     """(breadcrumb, permalink path) of `clause`; `crumbs` caches a breadcrumb per parent id."""
     path = document_path(document.id) + clause_segment(clause.id)
     parent = clause.parent
     if parent is None or parent not in by_id:
         return "", path
-    crumb = crumbs.get(parent) if crumbs is not None else None
+    crumb = crumbs.get(parent)
     if crumb is None:
         ancestors: list[Clause] = []
         while parent in by_id and len(ancestors) < len(by_id):   # bound: a parent cycle
             ancestors.append(by_id[parent])
             parent = by_id[parent].parent
-        crumb = " › ".join(present.clause_title(a) for a in reversed(ancestors))
-        if crumbs is not None:
-            crumbs[clause.parent] = crumb
+        crumb = crumbs[clause.parent] = " › ".join(present.clause_title(a) for a in reversed(ancestors))
     return crumb, path
 
 

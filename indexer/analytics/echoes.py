@@ -93,7 +93,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import compress, islice
+from itertools import chain, compress, islice
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -306,8 +306,7 @@ def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
         return _state(clauses, current_rule, *_merged(clauses, a, b, t, found))
     # A kept clause's document changed its date: the earlier-first order of its pairs may
     # have changed, so everything is ordered again.
-    pairs = _Found()
-    pairs.x, pairs.y, pairs.t = array("i", map(min, a, b)), array("i", map(max, a, b)), array("H", t)
+    pairs = _Found(map(min, a, b), map(max, a, b), t)
     pairs.extend(found)
     return _state(clauses, current_rule, *_ordered(clauses, pairs))
 
@@ -413,8 +412,8 @@ def _checked(clauses: EchoClauses, threshold: float, changed: list[bool], increm
     wanted = {key for i in todo for key in sketches[i].keys} & uncommon if incremental else uncommon
     buckets = _buckets(sketches, wanted)
     start, end = _spans(clauses.doc_ids)
-    # Clauses sharing keys one after the other (which kept an earlier LRU cache of shingle
-    # sets warm, and keeps the bitmaps' dense numbers of a wording close): its group is the first clause of its first bucket (a clause
+    # Clauses sharing keys one after the other, so the bitmaps of their partners are still
+    # kept (`_Bitmaps.trim`): its group is the first clause of its first bucket (a clause
     # without CJK characters has no band key, and no partner).
     todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys if k in buckets),
                                  default=i), i))
@@ -447,8 +446,8 @@ class _Found:
     3 places gives."""
     __slots__ = ("x", "y", "t")
 
-    def __init__(self):
-        self.x, self.y, self.t = array("i"), array("i"), array("H")
+    def __init__(self, x: Iterable[int] = (), y: Iterable[int] = (), t: Iterable[int] = ()):
+        self.x, self.y, self.t = array("i", x), array("i", y), array("H", t)
 
     def __len__(self) -> int:
         return len(self.t)
@@ -644,6 +643,7 @@ def _state(clauses: EchoClauses, current_rule: str, a: array, b: array, t: array
 # fewer). Bump STATE_FORMAT when this changes: a state of another format reads as none (the
 # next build checks every pair). 1 was echo_state.json; 2 had no band keys.
 STATE_MAGIC = b"CESOUECH"
+_LOW_32 = (1 << 32) - 1
 STATE_FORMAT = 3
 _STATE_COUNTS = struct.Struct("<QQ")
 
@@ -692,9 +692,7 @@ class EchoState:
                              "clause_ids": self.clause_ids, "digests": self.digests,
                              "dates": self.dates}, ensure_ascii=False).encode()
         counts = array("B", map(len, self.keys))
-        words = array("I", (c >> shift & 0xFFFFFFFF for keys in self.keys for c in keys
-                            for shift in range(0, 32 * ROWS, 32)))
-        columns = [array("i", self.a), array("i", self.b), array("H", self.t), words]
+        columns = [array("i", self.a), array("i", self.b), array("H", self.t), _key_words(self.keys)]
         if sys.byteorder == "big":
             for column in columns:
                 column.byteswap()
@@ -737,16 +735,31 @@ class EchoState:
             return None
         if len(words) != ROWS * sum(columns[3]):
             return None
-        keys, at = [], 0
-        for found in columns.pop():
-            keys.append(tuple(sum(words[at + k * ROWS + r] << (32 * r) for r in range(ROWS))
-                              for k in range(found)))
-            at += found * ROWS
+        keys = _keys_of_words(words, columns.pop())
         if (offset != len(data) or any(len(x) != n for x in lists) or not isinstance(header.get("rule"), str)
                 or (count and (min(min(columns[0]), min(columns[1])) < 0
                                or max(max(columns[0]), max(columns[1])) >= n or max(columns[2]) > 1000))):
             return None
         return cls(header["rule"], *lists, *columns, keys=keys)
+
+
+def _key_words(keys: list[tuple[int, ...]]) -> array:
+    """Every band key, in order, as ROWS uint32 (its checksums; a packed key is exactly them,
+    `_packed`), worked out column by column in C."""
+    flat = list(chain.from_iterable(keys))
+    words = array("I", [0]) * (ROWS * len(flat))
+    for r in range(ROWS):
+        words[r::ROWS] = array("I", map(_LOW_32.__and__, map((32 * r).__rrshift__, flat)))
+    return words
+
+
+def _keys_of_words(words: array, counts: array) -> list[tuple[int, ...]]:
+    """`_key_words` read back: each clause's `counts[i]` keys from the words."""
+    packed = list(words[0::ROWS])
+    for r in range(1, ROWS):
+        packed = list(map(int.__or__, packed, map((32 * r).__rlshift__, words[r::ROWS])))
+    flat = iter(packed)
+    return [tuple(islice(flat, count)) for count in counts]
 
 
 def common_wording(state: EchoState, max_bucket: int = MAX_BUCKET) -> list[list]:
