@@ -179,6 +179,22 @@ def test_incremental_compute_keeps_the_order_when_dates_change_or_clauses_go():
     assert incremental[1] == compute(table_of(more))[1]
 
 
+def test_rows_follow_the_documented_order():
+    """Most similar first; in a pair the earlier document (date, id, clause id) first; ties by
+    the two clauses' ids — across documents of mixed dates, ids and similarities."""
+    rng = random.Random(33)
+    inputs = synthetic(rng, copies=8)
+    dated = {i.doc_id: rng.choice(["2012-01-01", "2016-07", "2016-07-01", "2020"]) for i in inputs}
+    inputs = [replace(i, date=dated[i.doc_id]) for i in inputs]
+    table = table_of(inputs)
+    rows, _ = compute(table)
+    dates = dict(zip(table.doc_ids, table.dates))
+    assert len({s for *_, s in rows}) > 5 and len(rows) > 40
+    for doc_a, clause_a, doc_b, clause_b, _ in rows:
+        assert (dates[doc_a], doc_a, clause_a) < (dates[doc_b], doc_b, clause_b)
+    assert rows == sorted(rows, key=lambda r: (-r[4], r[0], r[1], r[2], r[3]))
+
+
 def test_rows_json_is_json_dumps_of_the_rows_byte_for_byte():
     inputs = synthetic(random.Random(4))
     inputs = [replace(i, doc_id=f'文"{i.doc_id}\\\t\u2028é', clause_id=i.clause_id + "\n") for i in inputs]
