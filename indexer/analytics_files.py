@@ -7,9 +7,13 @@ writes them beside the documents (indexer/index.py `publish` calls `write`):
   indexer/analytics/cooccur.py) with the corpus' stop words taken out (config/stopwords.txt,
   copied into the version like the other config files, so a version always scores with the
   list it was built with);
-- `echoes.json` (store.ECHOES): every pair of near-identical clauses in different documents
-  (indexer/analytics/echoes.py), and `echo_state.bin` (store.ECHO_STATE, `echoes.EchoState`),
-  what the next build needs to check only the pairs that involve a new or changed clause.
+- `echo_state.bin` (store.ECHO_STATE, `echoes.EchoState`): every pair of near-identical
+  clauses in different documents (indexer/analytics/echoes.py), with what the next build needs
+  to check only the pairs that involve a new or changed clause; the export streams the pairs
+  from it. And `echo_index.bin` (store.ECHO_INDEX, `echoes.EchoIndex`): each clause's echoes,
+  read in place by the clause page. (Builds before it wrote echoes.json, read only from such
+  versions: at ×1000's ~48 M pairs it was 2.9 GB, and a serving process that read it to show
+  one clause's echoes held tens of GB.)
 
 Where the work happens, and why: what one clause contributes — its words before stop words
 (`cooccur.segment`) and its echo sketch (`echoes.sketch`: skeleton digest, band keys, shingle
@@ -25,9 +29,11 @@ without them (an older build) computes them then instead: slower the first time,
 """
 from __future__ import annotations
 
+import mmap
 import os
 import shutil
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,15 +80,18 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
         cooccur.load_stopwords(version))
     store.write_json(Path(version) / store.WORD_STATS, stats.to_json())
     del stats
-    table = echoes.EchoClauses()
+    table, docnums, docnum = echoes.EchoClauses(), array("i"), 0
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
+            if sketch is not None:
+                docnums.append(docnum)
             table.add(d.id, c.id, d.date, sketch)
+            docnum += 1
     # The bucket cap is read here, at build time, not bound as a default (tests lower it).
     state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None,
                                  max_bucket=echoes.MAX_BUCKET)
-    store.write_text_parts(Path(version) / store.ECHOES, state.rows_json())
     store.write_bytes(Path(version) / store.ECHO_STATE, state.to_bytes())
+    store.write_bytes(Path(version) / store.ECHO_INDEX, echoes.index_bytes(state, docnums, docnum))
     store.write_json(Path(version) / store.ECHO_COMMON, echoes.common_wording(state, echoes.MAX_BUCKET))
 
 
@@ -136,9 +145,32 @@ def read_word_stats(version: Path, documents: Sequence[Document]) -> cooccur.Wor
     return cooccur.WordStats.build(documents, cooccur.load_stopwords(version))
 
 
-def read_echoes(version: Path, documents: Sequence[Document],
-                texts: Sequence[str]) -> list[echoes.EchoPair]:
+def read_echo_pairs(version: Path, documents: Sequence[Document],
+                    texts: Sequence[str]) -> Iterator[echoes.EchoPair]:
+    """Every echo of the version, most similar first, one at a time: from its echo state
+    (10 bytes a pair while read); a version published before echo_state.bin from its
+    echoes.json; one with neither computes them."""
+    state = read_echo_state(version)
+    if state is not None:
+        yield from state.pairs()
+        return
     path = Path(version) / store.ECHOES
     if path.exists():
-        return echoes.echoes_from_json(store.read_json(path))
-    return echoes.find_echoes(echoes.echo_inputs(documents, texts))
+        yield from echoes.echoes_from_json(store.read_json(path))
+        return
+    yield from echoes.find_echoes(echoes.echo_inputs(documents, texts))
+
+
+def read_echo_index(version: Path) -> echoes.EchoIndex | None:
+    """The version's per-clause echo index, mapped into memory (read in place), or None for a
+    version published without one (or with one that is not readable)."""
+    try:
+        with open(Path(version) / store.ECHO_INDEX, "rb") as f:
+            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    except (OSError, ValueError):       # no file, or an empty one (mmap refuses length 0)
+        return None
+    try:
+        return echoes.EchoIndex(mapped)
+    except ValueError:
+        mapped.close()
+        return None

@@ -219,8 +219,8 @@ class Searcher:
         return self.version.clause_places
 
     def echo_pairs(self):
-        """All near-identical clause pairs of the version (indexer/analytics/echoes.py)."""
-        return self.version.echo_pairs
+        """All near-identical clause pairs of the version, one at a time (indexer/analytics/echoes.py)."""
+        return self.version.echo_pairs()
 
     def common_wording(self, doc_id: str, clause_id: str) -> int:
         """About how many clauses share this clause's wording when it is too common for its
@@ -229,7 +229,7 @@ class Searcher:
 
     def echoes_of(self, doc_id: str, clause_id: str) -> list[tuple[str, str, float]]:
         """The clause's echoes in other documents: (doc_id, clause_id, similarity)."""
-        return self.version.echoes.get((self.version.canonical(doc_id) or doc_id, clause_id), [])
+        return self.version.echoes_of(doc_id, clause_id)
 
     def related(self, doc_id: str, clause_id: str, limit: int = 5) -> list[Hit]:
         """Clauses most like this one ("more like this"), other documents first."""

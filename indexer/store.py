@@ -12,7 +12,8 @@ Layout of the index folder:
                                      config/ (the alias table, jieba user dictionary and
                                      stop words the version was built with, so queries are
                                      analysed like the index), word_stats.json,
-                                     echoes.json and echo_state.bin (analytics,
+                                     echo_state.bin, echo_index.bin and
+                                     echo_common.json (analytics,
                                      indexer/analytics_files.py),
                                      the backend's own files (whoosh/),
                                      originals/ (the corpus files the documents were
@@ -55,10 +56,11 @@ CONFIG = "config"
 # Analytics precomputed by the build (indexer/analytics_files.py); a version without them
 # computes them on first use instead, so they are not part of FORMAT.
 WORD_STATS = "word_stats.json"
-ECHOES = "echoes.json"
+ECHOES = "echoes.json"                 # read only from versions published before ECHO_INDEX
 # What the next build reuses of the echoes (echoes.EchoState, binary; was echo_state.json,
 # which a build no longer reads: a version with only that one gets every pair checked again).
 ECHO_STATE = "echo_state.bin"
+ECHO_INDEX = "echo_index.bin"          # each clause's echoes, read in place (echoes.EchoIndex)
 ECHO_COMMON = "echo_common.json"     # clauses whose wording is too common to pair (echoes.common_wording)
 # The original files (indexer/originals.py); a version without them serves no originals, so
 # they are not part of FORMAT either.
@@ -205,11 +207,6 @@ def read_json(path: Path):
 def write_json(path: Path, data) -> None:
     """Write and fsync: the manifest that follows must never describe unwritten data."""
     _write_parts(path, [json.dumps(data, ensure_ascii=False)])
-
-
-def write_text_parts(path: Path, parts) -> None:
-    """Write the strings `parts` one after the other (UTF-8), and fsync, as write_json."""
-    _write_parts(path, parts)
 
 
 def write_bytes(path: Path, data: bytes) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -79,10 +80,10 @@ class IndexVersion:
         """Each exported clause's breadcrumb and permalink path, kept for the version."""
         return coded.ClausePlaces()
 
-    @functools.cached_property
-    def echo_pairs(self) -> list[echoes.EchoPair]:
-        """Every pair of near-identical clauses in different documents, most similar first."""
-        return analytics_files.read_echoes(self.path, self.documents, self.texts)
+    def echo_pairs(self) -> Iterator[echoes.EchoPair]:
+        """Every pair of near-identical clauses in different documents, most similar first,
+        read one at a time (an export streams them; nothing is kept)."""
+        return analytics_files.read_echo_pairs(self.path, self.documents, self.texts)
 
     @functools.cached_property
     def common_wording(self) -> dict[tuple[str, str], int]:
@@ -90,9 +91,29 @@ class IndexVersion:
         return analytics_files.read_common_wording(self.path)
 
     @functools.cached_property
-    def echoes(self) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
-        """(doc_id, clause_id) → its echoes (other doc_id, clause_id, similarity)."""
-        return echoes.echoes_by_clause(self.echo_pairs)
+    def echo_index(self) -> echoes.EchoIndex | None:
+        """Each clause's echoes, read in place (None: a version published without the index)."""
+        return analytics_files.read_echo_index(self.path)
+
+    @functools.cached_property
+    def _echoes_by_clause(self) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
+        """A version published without an echo index: every echo, by clause, in memory."""
+        return echoes.echoes_by_clause(self.echo_pairs())
+
+    def echoes_of(self, doc_id: str, clause_id: str) -> list[tuple[str, str, float]]:
+        """The clause's echoes (other doc_id, clause_id, similarity), most similar first, then
+        by the other clause's ids."""
+        index = self.echo_index
+        if index is None:
+            return self._echoes_by_clause.get((self.canonical(doc_id) or doc_id, clause_id), [])
+        docnum = self.docnum(doc_id, clause_id)
+        if docnum is None:
+            return []
+        found = []
+        for partner, thousandths in index.of(docnum):
+            document = self.document_at(partner)
+            found.append((document.id, self.clause_at(partner).id, thousandths / 1000))
+        return sorted(found, key=lambda e: (-e[2], e[0], e[1]))
 
     def task_fields(self) -> list[tuple[int, dict[str, str]]]:
         """(docnum, fields) of every clause that has fields: few, so scanned per query."""

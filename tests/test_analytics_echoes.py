@@ -11,6 +11,7 @@ from dataclasses import replace
 from itertools import combinations
 
 from analytics_support import clause, document
+from indexer import analytics_files, store
 from indexer.analytics.common import csv_text
 from indexer.analysis import normalize
 from indexer.clausetext import clause_text as displayed_text
@@ -195,17 +196,35 @@ def test_rows_follow_the_documented_order():
     assert rows == sorted(rows, key=lambda r: (-r[4], r[0], r[1], r[2], r[3]))
 
 
-def test_rows_json_is_json_dumps_of_the_rows_byte_for_byte():
+def test_the_echo_index_lists_each_clause_s_echoes_as_the_pairs_do(tmp_path):
+    """Every clause's entries in the index are its pairs (under both clauses of a pair), with
+    docnums counting unsketched clauses too; read from a memory map as from bytes."""
     inputs = synthetic(random.Random(4))
-    inputs = [replace(i, doc_id=f'文"{i.doc_id}\\\t\u2028é', clause_id=i.clause_id + "\n") for i in inputs]
-    rows, state = compute(table_of(inputs))
+    table = table_of(inputs)
+    rows, state = compute(table)
     assert len(rows) > 40
-    for chunk in (1, 7, 50_000):
-        assert "".join(state.rows_json(chunk)) == json.dumps(rows, ensure_ascii=False)
-    empty = compute(table_of(inputs[:1]))[1]
-    assert "".join(empty.rows_json()) == json.dumps([]) == "[]"
-    every = replace(state, t=array("H", [(k * 37) % 1001 for k in range(len(state.t))]))
-    assert "".join(every.rows_json()) == json.dumps(every.rows(), ensure_ascii=False)
+    # A version's clauses: every sketched one, with an unsketched (too short) one before each.
+    docnums = [2 * i + 1 for i in range(len(table))]
+    clauses = 2 * len(table) + 1
+    data = echoes.index_bytes(state, docnums, clauses)
+    (tmp_path / store.ECHO_INDEX).write_bytes(data)
+    mapped = analytics_files.read_echo_index(tmp_path)
+    key_of = {docnums[i]: (d, c) for i, (d, c) in enumerate(zip(table.doc_ids, table.clause_ids))}
+    expected = echoes_by_clause(echoes_from_json(rows))
+    for index in (echoes.EchoIndex(data), mapped):
+        assert index.of(0) == [] and index.of(clauses) == [] and index.of(-1) == []
+        for docnum in range(clauses):
+            found = sorted(((*key_of[p], t / 1000) for p, t in index.of(docnum)),
+                           key=lambda e: (-e[2], e[0], e[1]))
+            assert found == expected.get(key_of.get(docnum), []), docnum
+    for bad in (b"", data[:-2], data + b"\0\0", b"CESOUEIY" + data[8:], data[:8] + b"\2" + data[9:]):
+        (tmp_path / store.ECHO_INDEX).write_bytes(bad)
+        assert analytics_files.read_echo_index(tmp_path) is None
+
+
+def test_pairs_stream_the_rows():
+    _, state = compute(table_of(synthetic(random.Random(5))))
+    assert [(p.doc_a, p.clause_a, p.doc_b, p.clause_b, p.similarity) for p in state.pairs()] == state.rows()
 
 
 def test_the_state_round_trips_and_anything_else_reads_as_none():

@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 
 from app import create_app
-from indexer import analysis, index, store
+from indexer import analysis, analytics_files, index, store
 from indexer.analytics import cooccur, echoes
 from indexer.records import SearchRequest
 from indexer.search import Engine
@@ -81,7 +81,9 @@ def test_the_build_writes_word_sets_echoes_and_stop_words(built_index, corpus_di
     for d in documents[:2]:
         for c in d.clauses:
             assert stored.words_of(d, c) == fresh.words_of(d, c)
-    assert isinstance(store.read_json(version / store.ECHOES), list)
+    assert analytics_files.read_echo_state(version) is not None
+    assert analytics_files.read_echo_index(version) is not None
+    assert not (version / store.ECHOES).exists()
 
 
 # --- trends -----------------------------------------------------------------------------------------
@@ -326,14 +328,18 @@ def write_doc(folder, name: str, title: str, day: str, issuer: str, body: str) -
                                encoding="utf-8")
 
 
-@pytest.fixture(scope="module")
-def echo_client(tmp_path_factory):
-    corpus = tmp_path_factory.mktemp("echo-corpus")
+def write_echo_corpus(corpus) -> None:
     write_doc(corpus, "a.md", "国务院关于加强基础研究的意见", "2018-01-19", "国务院",
               f"一、总体要求\n\n（一）{SHARED}\n\n（二）统筹推进各类创新基地建设。")
     write_doc(corpus, "b.md", "某省关于加强基础研究的实施意见", "2019-05-01", "某省人民政府",
               f"1. 加强基础研究人才队伍建设，完善青年科技人才发现培养机制，支持省内高校和科研院所"
               f"稳定支持一批长期从事基础研究的优秀团队。\n\n2. 其他措施另行制定。")
+
+
+@pytest.fixture(scope="module")
+def echo_client(tmp_path_factory):
+    corpus = tmp_path_factory.mktemp("echo-corpus")
+    write_echo_corpus(corpus)
     folder = tmp_path_factory.mktemp("echo-index")
     index.build(corpus, folder, show_progress=False)
     return create_app({"CESOU_INDEX": folder}).test_client()
@@ -349,6 +355,27 @@ def test_echoes_export_and_clause_page(echo_client):
     html = echo_client.get(f"/d/{row['文件ID甲']}/{row['条款ID甲']}").get_data(as_text=True)
     assert "其他文件中的相似条款" in html and "<ins>省内</ins>" in html
     assert f"/d/{row['文件ID乙']}/{row['条款ID乙']}" in links(html)
+
+
+def test_a_version_published_before_the_echo_index_shows_the_same_echoes(tmp_path):
+    """An older version (echoes.json, no echo state or index) answers the clause page and the
+    export from its echoes.json, as a current one does from its files."""
+    corpus, folder = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    write_echo_corpus(corpus)
+    index.build(corpus, folder, show_progress=False)
+    version = store.published_version(folder)
+    searcher = Engine(folder).snapshot()
+    pairs = list(searcher.echo_pairs())
+    shown = {(d, c): searcher.echoes_of(d, c) for p in pairs
+             for d, c in ((p.doc_a, p.clause_a), (p.doc_b, p.clause_b))}
+    assert len(pairs) == 1 and all(len(e) == 1 for e in shown.values())
+    store.write_json(version / store.ECHOES, echoes.echoes_to_json(pairs))
+    (version / store.ECHO_INDEX).unlink()
+    (version / store.ECHO_STATE).unlink()
+    older = Engine(folder).snapshot()
+    assert list(older.echo_pairs()) == pairs
+    assert {key: older.echoes_of(*key) for key in shown} == shown
 
 
 def test_a_wording_too_common_to_pair_is_said_so_on_the_clause_page(tmp_path, monkeypatch):

@@ -77,7 +77,8 @@ def version_data(index_dir: Path) -> dict:
                    for d in store.read_documents(version)],
         "manifest": {k: manifest[k] for k in ("documents", "clauses", "duplicates", "warnings", "inputs")},
         "word_stats": store.read_json(version / store.WORD_STATS),
-        "echoes": store.read_json(version / store.ECHOES),
+        "echoes": analytics_files.read_echo_state(version).rows(),
+        "echo_index": (version / store.ECHO_INDEX).read_bytes(),
         "citations": store.read_json(version / store.CITATIONS),
     }
 
@@ -302,7 +303,7 @@ def echo_work(monkeypatch) -> dict:
 
 
 def echo_count(index_dir: Path) -> int:
-    return len(store.read_json(published_version(index_dir) / store.ECHOES))
+    return len(analytics_files.read_echo_state(published_version(index_dir)).t)
 
 
 def test_analytics_of_added_changed_and_removed_documents_are_the_full_builds(

@@ -93,7 +93,7 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import chain, compress, islice
+from itertools import accumulate, chain, compress, islice
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import escape
@@ -680,23 +680,12 @@ class EchoState:
         docs, ids = self.doc_ids, self.clause_ids
         return [(docs[x], ids[x], docs[y], ids[y], s / 1000) for x, y, s in zip(self.a, self.b, self.t)]
 
-    def rows_json(self, chunk: int = 50_000) -> Iterator[str]:
-        """json.dumps(self.rows(), ensure_ascii=False), in parts: each clause's ids and each
-        similarity are encoded once, not once per pair (tests check it byte for byte)."""
-        ids = [json.dumps([d, c], ensure_ascii=False)[1:-1]
-               for d, c in zip(self.doc_ids, self.clause_ids)]
-        similarity = [json.dumps(s / 1000) for s in range(1001)]
-        rows = map("[{}, {}, {}]".format, map(ids.__getitem__, self.a),
-                   map(ids.__getitem__, self.b), map(similarity.__getitem__, self.t))
-        yield "["
-        first = True
-        while True:
-            part = ", ".join(islice(rows, chunk))
-            if not part:
-                break
-            yield part if first else ", " + part
-            first = False
-        yield "]"
+    def pairs(self) -> Iterator[EchoPair]:
+        """The rows as EchoPairs, one at a time."""
+        docs, ids = self.doc_ids, self.clause_ids
+        for x, y, s in zip(self.a, self.b, self.t):
+            yield EchoPair(doc_a=docs[x], clause_a=ids[x], doc_b=docs[y], clause_b=ids[y],
+                           similarity=s / 1000)
 
     def to_bytes(self) -> bytes:
         header = json.dumps({"format": STATE_FORMAT, "rule": self.rule, "doc_ids": self.doc_ids,
@@ -771,6 +760,85 @@ def _keys_of_words(words: array, counts: array) -> list[tuple[int, ...]]:
         packed = list(map(int.__or__, packed, map((32 * r).__rlshift__, words[r::ROWS])))
     flat = iter(packed)
     return [tuple(islice(flat, count)) for count in counts]
+
+
+# The per-clause echo index (`EchoIndex`, store.ECHO_INDEX): INDEX_MAGIC, then three
+# little-endian uint64 (format, clauses, entries), then `clauses + 1` int64 offsets, `entries`
+# int32 partner docnums and `entries` uint16 similarities in thousandths. Every pair is listed
+# under both its clauses.
+INDEX_MAGIC = b"CESOUEIX"
+INDEX_FORMAT = 1
+_INDEX_HEADER = struct.Struct("<8sQQQ")
+
+
+def index_bytes(state: EchoState, docnums: Sequence[int], clauses: int) -> bytes:
+    """The echo index of a version of `clauses` clauses: for each docnum, its echoes as
+    (partner docnum, thousandths), in the state's pair order. `docnums` gives each of the
+    state's clauses its docnum."""
+    where = array("i", docnums)
+    a = array("i", map(where.__getitem__, state.a))
+    b = array("i", map(where.__getitem__, state.b))
+    held = Counter(a)
+    held.update(b)
+    offsets = array("q", accumulate((held.get(n, 0) for n in range(clauses)), initial=0))
+    cursor = array("q", offsets[:-1])
+    partners = array("i", [0]) * offsets[-1]
+    similarity = array("H", [0]) * offsets[-1]
+    for x, y, t in zip(a, b, state.t):
+        k = cursor[x]
+        cursor[x] = k + 1
+        partners[k], similarity[k] = y, t
+        k = cursor[y]
+        cursor[y] = k + 1
+        partners[k], similarity[k] = x, t
+    columns = [offsets, partners, similarity]
+    if sys.byteorder == "big":
+        for column in columns:
+            column.byteswap()
+    return b"".join([_INDEX_HEADER.pack(INDEX_MAGIC, INDEX_FORMAT, clauses, offsets[-1]),
+                     *(column.tobytes() for column in columns)])
+
+
+class EchoIndex:
+    """A version's per-clause echoes, read in place from its echo index (a memory map in the
+    serving process: nothing is loaded, and the page cache is shared by every process serving
+    the version). What a version with ~48 M pairs (the ×1000 benchmark) would otherwise hold as
+    Python objects — echoes.json's rows and a dict of them by clause — is tens of GB."""
+
+    def __init__(self, data):
+        """`data`: the file's bytes or a memory map of it; ValueError when it is not one."""
+        if len(data) < _INDEX_HEADER.size:
+            raise ValueError("too short for an echo index")
+        magic, form, clauses, entries = _INDEX_HEADER.unpack_from(data)
+        if magic != INDEX_MAGIC or form != INDEX_FORMAT:
+            raise ValueError("not an echo index of this format")
+        start = _INDEX_HEADER.size
+        ends = [start + 8 * (clauses + 1)]
+        ends += [ends[0] + 4 * entries, ends[0] + 6 * entries]
+        if ends[-1] != len(data):
+            raise ValueError("echo index truncated or overlong")
+        view = memoryview(data)     # only now: a view left behind would pin a memory map
+        self.offsets, self.partners, self.similarity = (
+            _column(view[begin:end], code)
+            for begin, end, code in zip([start, *ends[:2]], ends, "qiH"))
+        self.clauses = clauses
+
+    def of(self, docnum: int) -> list[tuple[int, int]]:
+        """(partner docnum, thousandths) of each echo of the clause, in the state's order."""
+        if not 0 <= docnum < self.clauses:
+            return []
+        begin, end = self.offsets[docnum], self.offsets[docnum + 1]
+        return list(zip(self.partners[begin:end], self.similarity[begin:end]))
+
+
+def _column(view: memoryview, code: str):
+    """The little-endian column as a sequence of ints: a view on the data itself, or (on a
+    big-endian machine) a swapped copy."""
+    if sys.byteorder == "little":
+        return view.cast(code)
+    column = array(code, view.tobytes())
+    column.byteswap()
+    return column
 
 
 def common_wording(state: EchoState, max_bucket: int = MAX_BUCKET) -> list[list]:
