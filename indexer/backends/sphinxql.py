@@ -73,7 +73,7 @@ ORDERS = {"relevance": "WEIGHT() DESC, id ASC", "date": "date_rank DESC, id ASC"
 FACET_COLUMNS = {"issuer": ("issuers", "issuers"), "theme": ("themes", "themes"),
                  "type": ("doctype", "types"), "year": ("year", None),
                  "validity": ("validity", "validities")}
-DOCUMENT_COLUMNS = ("year", "doctype", "validity", "issuers")
+FACETS = ("theme", "issuer", "type", "year", "validity")
 _OPTIONS = (f"ranker={encode.RANKER}, idf='{encode.IDF}', global_idf=1, field_weights=("
             + ", ".join(f"{f}={w}" for f, w in encode.FIELD_WEIGHTS.items()) + ")")
 # "more like this": this many of the clause's rarest bigrams, of which RELATED_QUORUM must match.
@@ -300,32 +300,28 @@ class SphinxQLBackend:
             return done
 
     def _facet_statements(self, where: str, args: tuple) -> list[Statement]:
-        """The themes grouped per clause, and the matching documents with their clause counts
-        and document-level attributes; `ranker=none`: a group needs no weight."""
+        """One GROUP BY per facet (an MVA groups a clause under each of its values) and a
+        `GROUP BY docid` that returns one row only: its group count (SHOW META total_found) is
+        the number of matching documents. `ranker=none` and one OPTION for all, so the batch
+        shares one evaluation."""
         grouped = f"OPTION ranker=none, max_matches={self._max_matches(len(self.tables.documents) + 1)}"
-        return [
-            (f"SELECT GROUPBY(), COUNT(*) FROM {self.index} WHERE {where} GROUP BY themes "
-             f"LIMIT {len(self.tables.themes) + 1} {grouped}", args),
-            (f"SELECT docid, {', '.join(DOCUMENT_COLUMNS)}, COUNT(*) FROM {self.index} WHERE {where} "
-             f"GROUP BY docid LIMIT {len(self.tables.documents) + 1} {grouped}", args)]
+        return [(f"SELECT GROUPBY(), COUNT(*) FROM {self.index} WHERE {where} GROUP BY {column} "
+                 f"LIMIT {limit} {grouped}", args)
+                for column, limit in (*((FACET_COLUMNS[name][0], self._groups(name)) for name in FACETS),
+                                      ("docid", 1))]
 
-    def _facets(self, themes: Answer, documents: Answer) -> tuple[int, dict[str, dict[str, int]]]:
-        """(distinct documents, facet → value → clauses) from the two grouped answers. The
-        document count is the group count of GROUP BY docid (exact: max_matches holds every
-        document, §3 of the scale-out notes); a document's clauses count once under each of
-        its values of a document-level facet (issuers: each distinct issuer)."""
-        sums: dict[str, Counter] = {column: Counter() for column in DOCUMENT_COLUMNS}
-        for _, year, doctype, validity, issuers, count in documents.rows:
-            count = int(count)
-            sums["year"][int(year)] += count
-            sums["doctype"][int(doctype)] += count
-            sums["validity"][int(validity)] += count
-            for issuer in {int(i) for i in str(issuers).split(",") if i.strip()}:
-                sums["issuers"][issuer] += count
-        counts = {"theme": self._facet("theme", themes.rows)}
-        for name in ("issuer", "type", "year", "validity"):
-            counts[name] = self._facet(name, sums[FACET_COLUMNS[name][0]].most_common())
-        return documents.total_found, counts
+    def _groups(self, facet: str) -> int:
+        """A LIMIT that returns every group of `facet`: its names, or the years' span."""
+        table = FACET_COLUMNS[facet][1]
+        return len(getattr(self.tables, table)) + 1 if table else len(encode.YEARS) + 1
+
+    def _facets(self, *answers: Answer) -> tuple[int, dict[str, dict[str, int]]]:
+        """(distinct documents, facet → value → clauses) from the grouped answers, in
+        _facet_statements' order. The document count is the group count of GROUP BY docid
+        (exact: max_matches holds every document, §3 of the scale-out notes)."""
+        *groups, documents = answers
+        return documents.total_found, {name: self._facet(name, answer.rows)
+                                       for name, answer in zip(FACETS, groups, strict=True)}
 
     def _search_all(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int,
                     facets: bool) -> Ranked:
