@@ -19,7 +19,7 @@ from datetime import date
 from indexer.aliases import AliasTable
 from indexer.facets import FACET_FIELDS, FACET_LABELS, period, toggled
 from indexer.links.model import Status
-from indexer.query import MAX_QUERY_CHARS, check_length
+from indexer.query import check_length
 from indexer.records import QueryError, SearchRequest
 
 MAX_PAGE = 1000

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import random
-from array import array
 from collections import Counter
 from dataclasses import replace
 from itertools import combinations

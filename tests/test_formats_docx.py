@@ -91,8 +91,8 @@ def test_multi_level_text_legal_numbering_and_suffixes():
 
 
 def test_numbering_from_a_style_and_its_based_on_chain():
-    styles = (f'<w:style w:styleId="Base"><w:pPr><w:numPr><w:numId w:val="4"/></w:numPr></w:pPr></w:style>'
-              f'<w:style w:styleId="Derived"><w:basedOn w:val="Base"/></w:style>')
+    styles = ('<w:style w:styleId="Base"><w:pPr><w:numPr><w:numId w:val="4"/></w:numPr></w:pPr></w:style>'
+              '<w:style w:styleId="Derived"><w:basedOn w:val="Base"/></w:style>')
     found = numbering(abstract(1, lvl(0, "chineseCounting", "第%1章", '<w:pStyle w:val="Derived"/>')),
                       num(4, 1), styles)
     assert labels(found, [(None, 0, "Derived"), (None, 0, "Derived")]) == ["第一章", "第二章"]

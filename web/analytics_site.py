@@ -18,7 +18,7 @@ from flask import Blueprint, Flask, render_template, request, url_for
 from markupsafe import Markup
 
 from indexer import analytics_params as ap
-from indexer.analytics import chart, cooccur, echoes, kwic, trends
+from indexer.analytics import chart, cooccur, echoes, kwic
 from indexer.analytics.common import UNSET
 from indexer.records import Clause, Document, QueryError, SearchRequest
 from web.analytics_api import args, issuer_network, trend_series
