@@ -78,7 +78,7 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
         (((d.id, c.id), words) for d, found in zip(documents, inputs, strict=True)
          for c, words in zip(d.clauses, found.words, strict=True)),
         cooccur.load_stopwords(version))
-    store.write_json(Path(version) / store.WORD_STATS, stats.to_json())
+    store.write_text_parts(Path(version) / store.WORD_STATS, stats.json_parts())
     del stats
     table, docnums, docnum = echoes.EchoClauses(), array("i"), 0
     for d, found in zip(documents, inputs):
@@ -91,7 +91,7 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None,
                                  max_bucket=echoes.MAX_BUCKET)
     store.write_bytes(Path(version) / store.ECHO_STATE, state.to_bytes())
-    store.write_bytes(Path(version) / store.ECHO_INDEX, echoes.index_bytes(state, docnums, docnum))
+    store.write_bytes(Path(version) / store.ECHO_INDEX, echoes.index_parts(state, docnums, docnum))
     store.write_json(Path(version) / store.ECHO_COMMON, echoes.common_wording(state, echoes.MAX_BUCKET))
 
 

@@ -36,6 +36,7 @@ import fcntl
 import json
 import os
 import shutil
+from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -209,10 +210,17 @@ def write_json(path: Path, data) -> None:
     _write_parts(path, [json.dumps(data, ensure_ascii=False)])
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write and fsync, as write_json."""
+def write_text_parts(path: Path, parts: Iterable[str]) -> None:
+    """Write the strings `parts` one after the other (UTF-8), and fsync, as write_json: a large
+    file without its whole text in memory at once."""
+    _write_parts(path, parts)
+
+
+def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write `data` (bytes, or bytes-like parts one after the other) and fsync, as write_json."""
     with open(path, "wb") as f:
-        f.write(data)
+        for part in ([data] if isinstance(data, bytes) else data):
+            f.write(part)
         f.flush()
         os.fsync(f.fileno())
 

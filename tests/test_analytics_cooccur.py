@@ -64,6 +64,14 @@ def test_word_sets_drop_stopwords_short_words_and_numbers():
     assert not any(len(w) < 2 or w.isdigit() for w in words)
 
 
+@pytest.mark.parametrize("chunk", [1, 2, 3, 20_000])
+def test_json_parts_are_json_dumps_of_the_stats_byte_for_byte(chunk):
+    stats = stats_of({f"{k}\n\"": {"人才", "评价", f"词{k}"} for k in range(7)})
+    assert "".join(stats.json_parts(chunk)) == json.dumps(stats.to_json(), ensure_ascii=False)
+    empty = stats_of({})
+    assert "".join(empty.json_parts(chunk)) == json.dumps(empty.to_json(), ensure_ascii=False)
+
+
 def test_stopwords_come_from_the_corpus_config(tmp_path):
     assert "进一步" in load_stopwords(tmp_path)          # no own file: the shipped list
     (tmp_path / "config").mkdir()

@@ -204,7 +204,7 @@ def test_the_echo_index_lists_each_clause_s_echoes_as_the_pairs_do(tmp_path):
     # A version's clauses: every sketched one, with an unsketched (too short) one before each.
     docnums = [2 * i + 1 for i in range(len(table))]
     clauses = 2 * len(table) + 1
-    data = echoes.index_bytes(state, docnums, clauses)
+    data = b"".join(echoes.index_parts(state, docnums, clauses))
     (tmp_path / store.ECHO_INDEX).write_bytes(data)
     mapped = analytics_files.read_echo_index(tmp_path)
     key_of = {docnums[i]: (d, c) for i, (d, c) in enumerate(zip(table.doc_ids, table.clause_ids))}

@@ -771,20 +771,20 @@ INDEX_FORMAT = 1
 _INDEX_HEADER = struct.Struct("<8sQQQ")
 
 
-def index_bytes(state: EchoState, docnums: Sequence[int], clauses: int) -> bytes:
-    """The echo index of a version of `clauses` clauses: for each docnum, its echoes as
-    (partner docnum, thousandths), in the state's pair order. `docnums` gives each of the
-    state's clauses its docnum."""
+def index_parts(state: EchoState, docnums: Sequence[int], clauses: int) -> list:
+    """The echo index of a version of `clauses` clauses, as bytes-like parts to write one after
+    the other: for each docnum, its echoes as (partner docnum, thousandths), in the state's
+    pair order. `docnums` gives each of the state's clauses its docnum. One pass over the pairs
+    (×100: 0.6 s for 700,000; ×1000's 48 M: ~67 s), ~16 bytes a pair while it runs."""
     where = array("i", docnums)
-    a = array("i", map(where.__getitem__, state.a))
-    b = array("i", map(where.__getitem__, state.b))
-    held = Counter(a)
-    held.update(b)
+    held = Counter(map(where.__getitem__, state.a))
+    held.update(map(where.__getitem__, state.b))
     offsets = array("q", accumulate((held.get(n, 0) for n in range(clauses)), initial=0))
+    del held
     cursor = array("q", offsets[:-1])
     partners = array("i", [0]) * offsets[-1]
     similarity = array("H", [0]) * offsets[-1]
-    for x, y, t in zip(a, b, state.t):
+    for x, y, t in zip(map(where.__getitem__, state.a), map(where.__getitem__, state.b), state.t):
         k = cursor[x]
         cursor[x] = k + 1
         partners[k], similarity[k] = y, t
@@ -795,8 +795,8 @@ def index_bytes(state: EchoState, docnums: Sequence[int], clauses: int) -> bytes
     if sys.byteorder == "big":
         for column in columns:
             column.byteswap()
-    return b"".join([_INDEX_HEADER.pack(INDEX_MAGIC, INDEX_FORMAT, clauses, offsets[-1]),
-                     *(column.tobytes() for column in columns)])
+    return [_INDEX_HEADER.pack(INDEX_MAGIC, INDEX_FORMAT, clauses, offsets[-1]),
+            *map(memoryview, columns)]
 
 
 class EchoIndex:
