@@ -54,10 +54,11 @@ bucket membership, so an incremental build could not reproduce it, and it was dr
 finds 699,791: every one of the 694,723 with the same similarity, and 5,068 more (0.7 %) that
 the cap had skipped.)
 
-Incremental (`compute_state(…, previous=…)`): the version keeps, besides echoes.json, a compact
-binary state (`EchoState`, echo_state.bin): the rule's fingerprint (this module's source and the
-parameters), every sketched clause's (document id, clause id, skeleton digest, document date) and
-the pairs in echoes.json's order as arrays of numbers into that list. A clause is *unchanged* when
+Incremental (`compute_state(…, previous=…)`): the version keeps a compact binary state
+(`EchoState`, echo_state.bin): the rule's fingerprint (this module's source and the parameters),
+every sketched clause's (document id, clause id, skeleton digest, document date) and the pairs in
+their published order (most similar first, the export's order) as arrays of numbers into that
+list. A clause is *unchanged* when
 the previous version had the same document id, clause id and skeleton digest, under the same
 rule. A pair of two unchanged clauses is taken from the previous version (its similarity depends
 only on the two skeletons); only candidate pairs with at least one new or changed clause are
@@ -69,11 +70,15 @@ checked against each other. The union is exactly what a full build finds (tested
 kinds of change).
 The order is kept, not worked out again: two unchanged clauses compare the same way by ids, and
 by dates too while no unchanged clause's document changed its date, so the reused pairs stay in
-echoes.json's order and each new pair is placed by binary search; a changed date sorts them all
-again. echoes.json is then written from the arrays with each clause's ids encoded once (the
-same bytes as `json.dumps` of the rows, tested). At ×100 (~700,000 pairs) an add-one rebuild's
-echoes went from ~5 s (re-sorting the pairs, rows and state rebuilt and written as JSON) to
-~1.2 s (read the state, renumber, check, place, write), measured on the shared 2-core machine.
+their order and each new pair is placed by binary search; a changed date sorts them all again.
+At ×100 (~700,000 pairs) an add-one rebuild's echoes went from ~5 s (re-sorting the pairs, rows
+and state rebuilt and written as JSON) to ~1.2 s (read the state, renumber, check, place,
+write), measured on the shared 2-core machine.
+
+Serving (`EchoIndex`, echo_index.bin): each clause's echoes as (partner docnum, similarity),
+written by the build from the state and read in place (a memory map) by the clause page, which
+sorts a clause's few entries itself; the export streams the pairs from the state. Until the
+sixth stop the build wrote echoes.json and a serving process read all of it on its first echo.
 
 The aligned diff (`diff_html`) compares the two clauses character by character on their folded
 forms (so full/half width and variants are not differences) and shows the original text:
@@ -274,7 +279,7 @@ def compute(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
             max_bucket: int = MAX_BUCKET) -> tuple[list[tuple], EchoState]:
     """Every echo of `clauses` as rows (doc_a, clause_a, doc_b, clause_b, similarity), most
     similar first, and the state to keep for the next build (`compute_state`, which a build
-    calls directly: it writes echoes.json from the state without making these rows)."""
+    calls directly: it writes the state without making these rows)."""
     state = compute_state(clauses, threshold, previous, min_chars, max_bucket)
     return state.rows(), state
 
@@ -282,7 +287,7 @@ def compute(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
 def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
                   previous: EchoState | None = None, min_chars: int = DEFAULT_MIN_CHARS,
                   max_bucket: int = MAX_BUCKET) -> EchoState:
-    """Every echo of `clauses`, in echoes.json's order, as an EchoState. With the `previous`
+    """Every echo of `clauses`, in the published order, as an EchoState. With the `previous`
     version's state, pairs of two unchanged clauses are taken from it and only pairs involving
     another clause, or a band key that became or stopped being common, are checked (module
     docstring, *Incremental*)."""
@@ -442,7 +447,7 @@ def _first(members: int | list[int]) -> int:
 class _Found:
     """Echoes found, each as (x, y, thousandths) with x < y, in three arrays: 10 bytes a pair
     where a tuple of three Python objects took ~150 (×1000's ~48 M pairs: ~0.5 GB, not ~7 GB).
-    The thousandths are `round(round(similarity, 3) * 1000)`, what echoes.json's rounding to
+    The thousandths are `round(round(similarity, 3) * 1000)`, what the published rounding to
     3 places gives."""
     __slots__ = ("x", "y", "t")
 
@@ -565,7 +570,7 @@ def _earlier_first(clauses: EchoClauses, a: int, b: int) -> tuple[int, int]:
 
 def _merged(clauses: EchoClauses, a: array, b: array, t: array,
             found: _Found) -> tuple[array, array, array]:
-    """The reused pairs (a, b, t: already in echoes.json order) with the newly `found` ones
+    """The reused pairs (a, b, t: already in the published order) with the newly `found` ones
     put in their places: each new pair is oriented and placed by binary search, so the
     reused ones are never sorted again."""
     if not found:
@@ -600,7 +605,7 @@ def _merged(clauses: EchoClauses, a: array, b: array, t: array,
 
 
 def _ordered(clauses: EchoClauses, pairs: _Found) -> tuple[array, array, array]:
-    """The pairs in echoes.json's order, as arrays (a, b, similarity in thousandths): the
+    """The pairs in the published order, as arrays (a, b, similarity in thousandths): the
     earlier document (date, id, clause id) first, most similar first, then by ids. `pairs` is
     emptied as it is read.
 
@@ -663,7 +668,7 @@ _STATE_COUNTS = struct.Struct("<QQ")
 class EchoState:
     """What the next build reuses of a version's echoes: the rule's fingerprint, every
     sketched clause (document id, clause id, skeleton digest, document date) in table order,
-    and the pairs in echoes.json's order as numbers into those lists (a: the earlier
+    and the pairs in the published order as numbers into those lists (a: the earlier
     document's clause, b: the other, t: similarity in thousandths)."""
     rule: str
     doc_ids: list[str]
@@ -676,7 +681,7 @@ class EchoState:
     keys: list[tuple[int, ...]] = field(default_factory=list)   # each clause's band keys
 
     def rows(self) -> list[tuple]:
-        """echoes.json's rows: (doc_a, clause_a, doc_b, clause_b, similarity)."""
+        """The pairs as rows: (doc_a, clause_a, doc_b, clause_b, similarity), in the published order."""
         docs, ids = self.doc_ids, self.clause_ids
         return [(docs[x], ids[x], docs[y], ids[y], s / 1000) for x, y, s in zip(self.a, self.b, self.t)]
 
@@ -803,7 +808,7 @@ class EchoIndex:
     """A version's per-clause echoes, read in place from its echo index (a memory map in the
     serving process: nothing is loaded, and the page cache is shared by every process serving
     the version). What a version with ~48 M pairs (the ×1000 benchmark) would otherwise hold as
-    Python objects — echoes.json's rows and a dict of them by clause — is tens of GB."""
+    Python objects — every pair's row and a dict of them by clause — is tens of GB."""
 
     def __init__(self, data):
         """`data`: the file's bytes or a memory map of it; ValueError when it is not one."""
