@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pymysql
 import pytest
 
 from indexer import index
@@ -110,6 +111,22 @@ def test_cluster_commands(tmp_path, capsys):
     code, out = run("config", "--shards", "3", "--nodes", "10.0.0.1:9306,10.0.0.2:9306")
     assert code == 0 and "agent = 10.0.0.2:9307:cesou_a_1" in out and "listen = 10.0.0.2:9306:mysql41" in out
     assert run("url", "--dir", str(tmp_path / "none"))[0] == 1
+
+
+def test_a_stopped_cluster_restarts_at_the_same_url(tmp_path):
+    """A distributed query leaves the agents' ports in TIME_WAIT after a stop (the head's
+    connections to them); starting again at once still takes the same ports, so the URL — and
+    the next build's incremental path — stay."""
+    require_sphinx()
+    root = tmp_path / "c"
+    layout = cluster.start_cluster(root, shards=2)
+    try:
+        with pymysql.connect(host="127.0.0.1", port=layout.nodes[0].sql_port, user="", password="") as sql:
+            sql.query(f"SELECT * FROM {layout.name}_a LIMIT 1")
+        cluster.stop_cluster(root)
+        assert str(cluster.start_cluster(root, shards=2).url()) == str(layout.url())
+    finally:
+        cluster.stop_cluster(root)
 
 
 KILLED_BUILD = """

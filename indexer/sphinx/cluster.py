@@ -395,8 +395,13 @@ def start_cluster(root: Path, shards: int = 2, name: str = DEFAULT_NAME) -> Layo
 
 
 def _port_free(node: Node) -> bool:
+    """Whether searchd could listen on the node's ports again. With SO_REUSEADDR, as searchd
+    binds: a port whose connections are in TIME_WAIT (searchd closes a client's connection
+    when asked to quit; 60 s after a stop) is free for it, and a restart keeps the cluster's
+    URL — with other ports the next build would see another cluster and re-feed in full."""
     for port in (node.sql_port, node.api_port):
         with socket.socket() as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 s.bind((node.host, port))
             except OSError:
