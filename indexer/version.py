@@ -92,8 +92,10 @@ class IndexVersion:
 
     @functools.cached_property
     def echo_index(self) -> echoes.EchoIndex | None:
-        """Each clause's echoes, read in place (None: a version published without the index)."""
-        return analytics_files.read_echo_index(self.path)
+        """Each clause's echoes, read in place (None: a version published without the index,
+        or with one that does not describe this version's clauses)."""
+        index = analytics_files.read_echo_index(self.path)
+        return index if index is not None and index.clauses == self.clause_count else None
 
     @functools.cached_property
     def _echoes_by_clause(self) -> dict[tuple[str, str], list[tuple[str, str, float]]]:
@@ -111,6 +113,8 @@ class IndexVersion:
             return []
         found = []
         for partner, thousandths in index.of(docnum):
+            if not 0 <= partner < self.clause_count:
+                continue                    # never written so; a damaged file is not a 500
             document = self.document_at(partner)
             found.append((document.id, self.clause_at(partner).id, thousandths / 1000))
         return sorted(found, key=lambda e: (-e[2], e[0], e[1]))

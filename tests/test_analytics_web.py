@@ -371,11 +371,19 @@ def test_a_version_published_before_the_echo_index_shows_the_same_echoes(tmp_pat
              for d, c in ((p.doc_a, p.clause_a), (p.doc_b, p.clause_b))}
     assert len(pairs) == 1 and all(len(e) == 1 for e in shown.values())
     store.write_json(version / store.ECHOES, echoes.echoes_to_json(pairs))
+    state = analytics_files.read_echo_state(version)
+    docnums = [searcher.version.docnum(d, c) for d, c in zip(state.doc_ids, state.clause_ids)]
+    clauses = searcher.version.clause_count
     (version / store.ECHO_INDEX).unlink()
     (version / store.ECHO_STATE).unlink()
     older = Engine(folder).snapshot()
     assert list(older.echo_pairs()) == pairs
     assert {key: older.echoes_of(*key) for key in shown} == shown
+    # An index of another version's clauses (a well-formed file) is not read: no 500, the
+    # echoes come from what the version has.
+    (version / store.ECHO_INDEX).write_bytes(b"".join(echoes.index_parts(state, docnums, clauses + 1)))
+    assert Engine(folder).snapshot().version.echo_index is None
+    assert {key: Engine(folder).snapshot().echoes_of(*key) for key in shown} == shown
 
 
 def test_a_wording_too_common_to_pair_is_said_so_on_the_clause_page(tmp_path, monkeypatch):
