@@ -207,27 +207,20 @@ def read_json(path: Path):
 
 def write_json(path: Path, data) -> None:
     """Write and fsync: the manifest that follows must never describe unwritten data."""
-    _write_parts(path, [json.dumps(data, ensure_ascii=False)])
+    write_text_parts(path, [json.dumps(data, ensure_ascii=False)])
 
 
 def write_text_parts(path: Path, parts: Iterable[str]) -> None:
     """Write the strings `parts` one after the other (UTF-8), and fsync, as write_json: a large
     file without its whole text in memory at once."""
-    _write_parts(path, parts)
+    write_bytes(path, (part.encode("utf-8") for part in parts))
 
 
 def write_bytes(path: Path, data: bytes | Iterable[bytes]) -> None:
-    """Write `data` (bytes, or bytes-like parts one after the other) and fsync, as write_json."""
+    """Write `data` (bytes, or bytes-like parts one after the other) and fsync, as write_json:
+    the one writer of a version's files."""
     with open(path, "wb") as f:
         for part in ([data] if isinstance(data, bytes) else data):
-            f.write(part)
-        f.flush()
-        os.fsync(f.fileno())
-
-
-def _write_parts(path: Path, parts) -> None:
-    with open(path, "w", encoding="utf-8") as f:
-        for part in parts:
             f.write(part)
         f.flush()
         os.fsync(f.fileno())
@@ -241,7 +234,7 @@ def write_documents(version: Path, documents: list[Document]) -> None:
     """documents.json, one document at a time: json.dumps runs in C on each, where json.dump
     of the whole list goes through its Python chunk encoder (×100: 6–9 s before, ~1–3 s
     now), and memory holds one document's JSON, not the corpus'."""
-    _write_parts(Path(version) / DOCUMENTS, _json_array(document_to_dict(d) for d in documents))
+    write_text_parts(Path(version) / DOCUMENTS, _json_array(document_to_dict(d) for d in documents))
 
 
 def _json_array(items):
