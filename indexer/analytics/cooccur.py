@@ -161,24 +161,28 @@ class WordStats:
         return [self.vocabulary[i] for i in ids]
 
     def to_json(self) -> dict:
-        return {"vocabulary": self.vocabulary, "stopwords": sorted(self.stopwords),
-                "clauses": [[d, c, ids.tolist()] for (d, c), ids in self.clause_words.items()]}
+        return {**self._json_head(), "clauses": list(self._json_rows())}
 
     def json_parts(self, chunk: int = 20_000) -> Iterator[str]:
         """json.dumps(self.to_json()), in parts of `chunk` clauses: the build writes word_stats.json
         from these, so no more than a chunk's word numbers are Python ints at once (the whole
         document at ×1000 — 755,000 clauses, ~22 M word numbers as ints, and its 224 MB
         string — was a ~2 GB spike, the build's peak)."""
-        head = json.dumps({"vocabulary": self.vocabulary, "stopwords": sorted(self.stopwords)},
-                          ensure_ascii=False)
+        head = json.dumps(self._json_head(), ensure_ascii=False)
         yield head[:-1] + ', "clauses": ['
-        rows = iter(self.clause_words.items())
+        rows = self._json_rows()
         first = True
-        while part := [[d, c, ids.tolist()] for (d, c), ids in islice(rows, chunk)]:
+        while part := list(islice(rows, chunk)):
             text = json.dumps(part, ensure_ascii=False)[1:-1]
             yield text if first else ", " + text
             first = False
         yield "]}"
+
+    def _json_head(self) -> dict:
+        return {"vocabulary": self.vocabulary, "stopwords": sorted(self.stopwords)}
+
+    def _json_rows(self) -> Iterator[list]:
+        return ([d, c, ids.tolist()] for (d, c), ids in self.clause_words.items())
 
     @classmethod
     def from_json(cls, data: dict) -> WordStats:
