@@ -83,9 +83,8 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     table, docnums, docnum = echoes.EchoClauses(), array("i"), 0
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
-            if sketch is not None:
+            if table.add(d.id, c.id, d.date, sketch):
                 docnums.append(docnum)
-            table.add(d.id, c.id, d.date, sketch)
             docnum += 1
     # The bucket cap is read here, at build time, not bound as a default (tests lower it).
     state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None,

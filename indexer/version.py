@@ -103,8 +103,8 @@ class IndexVersion:
         return echoes.echoes_by_clause(self.echo_pairs())
 
     def echoes_of(self, doc_id: str, clause_id: str) -> list[tuple[str, str, float]]:
-        """The clause's echoes (other doc_id, clause_id, similarity), most similar first, then
-        by the other clause's ids."""
+        """The clause's echoes (other doc_id, clause_id, similarity), in
+        `echoes.clause_echo_order`."""
         index = self.echo_index
         if index is None:
             return self._echoes_by_clause.get((self.canonical(doc_id) or doc_id, clause_id), [])
@@ -117,7 +117,7 @@ class IndexVersion:
                 continue                    # never written so; a damaged file is not a 500
             document = self.document_at(partner)
             found.append((document.id, self.clause_at(partner).id, thousandths / 1000))
-        return sorted(found, key=lambda e: (-e[2], e[0], e[1]))
+        return sorted(found, key=echoes.clause_echo_order)
 
     def task_fields(self) -> list[tuple[int, dict[str, str]]]:
         """(docnum, fields) of every clause that has fields: few, so scanned per query."""

@@ -243,12 +243,15 @@ class EchoClauses:
     dates: list[str] = field(default_factory=list)
     sketches: list[Sketch] = field(default_factory=list)
 
-    def add(self, doc_id: str, clause_id: str, date: str, found: Sketch | None) -> None:
-        if found is not None:
-            self.doc_ids.append(doc_id)
-            self.clause_ids.append(clause_id)
-            self.dates.append(date)
-            self.sketches.append(found)
+    def add(self, doc_id: str, clause_id: str, date: str, found: Sketch | None) -> bool:
+        """Add the clause when it has a sketch (else it takes part in no echo); whether it did."""
+        if found is None:
+            return False
+        self.doc_ids.append(doc_id)
+        self.clause_ids.append(clause_id)
+        self.dates.append(date)
+        self.sketches.append(found)
+        return True
 
     def __len__(self) -> int:
         return len(self.sketches)
@@ -866,8 +869,14 @@ def echoes_by_clause(pairs: Iterable[EchoPair]) -> dict[tuple[str, str], list[tu
         found[(p.doc_a, p.clause_a)].append((p.doc_b, p.clause_b, p.similarity))
         found[(p.doc_b, p.clause_b)].append((p.doc_a, p.clause_a, p.similarity))
     for echoes in found.values():
-        echoes.sort(key=lambda e: (-e[2], e[0], e[1]))
+        echoes.sort(key=clause_echo_order)
     return dict(found)
+
+
+def clause_echo_order(echo: tuple[str, str, float]) -> tuple:
+    """The order of one clause's echoes (other doc_id, clause_id, similarity): most similar
+    first, then by the other clause's ids."""
+    return -echo[2], echo[0], echo[1]
 
 
 def echoes_to_json(pairs: Iterable[EchoPair]) -> list[list]:
