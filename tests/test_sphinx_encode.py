@@ -53,14 +53,42 @@ def test_letter_tokens_carry_word_edges():
 @settings(max_examples=300, deadline=None)
 @given(groups=st.lists(st.lists(st.text(max_size=12), min_size=1, max_size=3), max_size=4),
        excluded=st.lists(st.text(max_size=12), max_size=2), partial=st.booleans(),
-       in_context=st.booleans())
-def test_no_user_character_reaches_match(groups, excluded, partial, in_context):
+       in_context=st.booleans(), ranked=st.booleans())
+def test_no_user_character_reaches_match(groups, excluded, partial, in_context, ranked):
     spec = MatchSpec(groups=tuple(tuple(analysis.normalize(s) for s in g) for g in groups),
                      excluded=tuple(analysis.normalize(s) for s in excluded),
                      partial=partial, in_context=in_context)
-    compiled = encode.compile_match(spec)
+    compiled = encode.compile_match(spec, ranked)
     assert encode._SAFE_MATCH.fullmatch(compiled)
     assert compiled.count('"') % 2 == 0 and compiled.count("(") == compiled.count(")")
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=texts, group=st.lists(terms, min_size=1, max_size=4))
+def test_a_group_without_its_subsumed_terms_matches_the_same_clauses(text, group):
+    kept = encode._without_subsumed(list(dict.fromkeys(group)))
+    assert kept and set(kept) <= set(group)
+    assert any(phrase_matches(text, t) for t in kept) == any(phrase_matches(text, t) for t in group)
+
+
+@pytest.mark.parametrize("group, kept", [
+    (["科技成果转化", "成果转化", "科技成果转移转化"], ["成果转化", "科技成果转移转化"]),
+    (["人才", "人"], ["人"]),
+    (["ai", "said"], ["ai", "said"]),          # `ai` is not a word inside `said`
+    (["ai芯片", "ai"], ["ai"]),
+    (["高校", "高等学校"], ["高校", "高等学校"]),
+])
+def test_subsumed_terms_are_told_by_tokens(group, kept):
+    assert encode._without_subsumed(group) == kept
+
+
+def test_unranked_match_drops_what_only_ranks():
+    spec = MatchSpec(groups=(("科技成果转化", "成果转化"), ("人",)), partial=True, in_context=True)
+    ranked, unranked = encode.compile_match(spec), encode.compile_match(spec, ranked=False)
+    assert "MAYBE" in ranked and "@marks" in ranked and "8f6cx5316" in ranked
+    assert "MAYBE" not in unranked and "@marks" not in unranked
+    assert "79d1x6280" in ranked and "79d1x6280" not in unranked      # 科技… covered by 成果转化
+    assert unranked == '(((@(body2,context) "6210x679c 679cx8f6c 8f6cx5316")) | ((@(body,context1) "4eba")))'
 
 
 def test_pure_not_uses_the_sentinel():

@@ -217,10 +217,13 @@ class SphinxQLBackend:
 
     # --- queries -----------------------------------------------------------------------
 
-    def _where(self, match: MatchSpec, filters: FilterSpec | None) -> tuple[str, tuple]:
+    def _where(self, match: MatchSpec, filters: FilterSpec | None, ranked: bool = True
+               ) -> tuple[str, tuple]:
+        """WHERE and its argument; unranked (`ranker=none`: counts, facets) with the MATCH that
+        finds the same clauses at less cost (encode.compile_match)."""
         conditions = ["MATCH(%s)", *self._generation(),
                       *encode.compile_where(filters, self.tables, self._clause_id)]
-        return " AND ".join(conditions), (encode.compile_match(match),)
+        return " AND ".join(conditions), (encode.compile_match(match, ranked),)
 
     def _generation(self) -> list[str]:
         """The rows this version sees: an incremental build writes the next generation's rows
@@ -258,7 +261,7 @@ class SphinxQLBackend:
             return self._search_all(match, filters, sort=sort, offset=offset, facets=facets)
         if sort not in ORDERS or offset < 0 or limit < 0:
             raise ValueError(f"bad paging or sort: sort={sort!r} offset={offset} limit={limit}")
-        where, args = self._where(match, filters)
+        where, args = self._where(match, filters, ranked=sort != UNORDERED)
         statements = [(f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {ORDERS[sort]} "
                        f"LIMIT {int(offset)},{max(int(limit), 1)} "
                        f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, "
@@ -266,7 +269,8 @@ class SphinxQLBackend:
         # The grouped statements share one unranked evaluation (searchd's multi-query
         # optimisation) only in a batch of their own; sent on a second connection, they run
         # while the ranked page does.
-        grouped = self._in_background(self._facet_statements(where, args)) if facets else None
+        grouped = self._in_background(self._facet_statements(*self._where(match, filters, ranked=False))) \
+            if facets else None
         try:
             answers = self._run(statements)
         except BaseException:
@@ -373,7 +377,7 @@ class SphinxQLBackend:
             return []
         statements = []
         for match in matches:
-            where, args = self._where(match, filters)
+            where, args = self._where(match, filters, ranked=False)
             statements.append((f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none", args))
         answers = self._run(statements)
         warnings = list(dict.fromkeys(w for answer in answers for w in answer.warnings))
