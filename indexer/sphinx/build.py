@@ -92,6 +92,7 @@ import os
 import signal
 import time
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -221,21 +222,31 @@ def _write_feeds(layout: Layout, slot: str, rows: Iterable[tuple[int, str]]) -> 
 
 
 def _index_slot(layout: Layout, slot: str) -> None:
-    """Build `<shard>.new.*` for every shard of the slot, then the slot's global IDF."""
-    dicts = []
-    for node in range(len(layout.nodes)):
-        shards = [layout.shard_index(slot, s) for s in range(layout.shards) if layout.node_of(s) == node]
-        conf = str(layout.feed_config_file(node))
-        cluster.run_tool(["indexer", "--config", conf, "--quiet", *shards])
-        for shard in shards:
-            out = cluster.run_tool(["indextool", "--config", conf, "--dumpdict", shard, "--stats"])
-            dict_file = layout.root / "data" / f"{shard}.dict"
-            dict_file.write_text(_dict_lines(out), encoding="utf-8")
-            dicts.append(str(dict_file))
+    """Build `<shard>.new.*` for every shard of the slot, then the slot's global IDF. Each
+    node's `indexer` is its own process, single-threaded, so the nodes are indexed at the same
+    time (at ×1000 on two cores, two nodes one after the other took ~2 min, one ~1)."""
+    nodes = range(len(layout.nodes))
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        dicts = [d for found in pool.map(lambda node: _index_node(layout, slot, node), nodes)
+                 for d in found]
     idf = layout.idf_file(slot)
     temp = idf.with_name(idf.name + ".tmp")
     cluster.run_tool(["indextool", "--buildidf", *dicts, "--out", str(temp)])
     os.replace(temp, idf)
+
+
+def _index_node(layout: Layout, slot: str, node: int) -> list[str]:
+    """Index the node's shards of the slot; the paths of their dictionary dumps."""
+    shards = [layout.shard_index(slot, s) for s in range(layout.shards) if layout.node_of(s) == node]
+    conf = str(layout.feed_config_file(node))
+    cluster.run_tool(["indexer", "--config", conf, "--quiet", *shards])
+    dicts = []
+    for shard in shards:
+        out = cluster.run_tool(["indextool", "--config", conf, "--dumpdict", shard, "--stats"])
+        dict_file = layout.root / "data" / f"{shard}.dict"
+        dict_file.write_text(_dict_lines(out), encoding="utf-8")
+        dicts.append(str(dict_file))
+    return dicts
 
 
 def _dict_lines(dump: str) -> str:
