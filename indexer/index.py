@@ -52,6 +52,7 @@ import os
 import shutil
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -206,11 +207,15 @@ def _write_files(version: Path, corpus: Corpus, corpus_dir: Path, graph: Citatio
             previous, _manifest(previous).get("inputs", {}).get("files") if previous else None)
         write_json(version / store.NORMALIZED, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
-        reused = _write_sphinx(version, corpus, normalized, previous) if whoosh_write is None else 0
-        store.write_citations(version, graph)
-        analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"],
-                              inputs=analytics, previous=previous)
-        return (whoosh_write.finish() if whoosh_write is not None else reused), kept_warnings
+        def the_rest() -> None:
+            store.write_citations(version, graph)
+            analytics_files.write(version, corpus_dir, corpus.documents, normalized["texts"],
+                                  inputs=analytics, previous=previous)
+        if whoosh_write is None:    # the cluster's shards are indexed while the rest is written
+            reused = _write_sphinx(version, corpus, normalized, previous, meanwhile=the_rest)
+            return reused, kept_warnings
+        the_rest()
+        return whoosh_write.finish(), kept_warnings
     finally:
         if whoosh_write is not None:
             whoosh_write.abandon()      # an error meanwhile: the writer stops before cleanup
@@ -274,13 +279,15 @@ def _republish(previous: Path, corpus_dir: Path, index_dir: Path, started: float
                        warnings=manifest["warnings"], seconds=time.monotonic() - started, reused="all")
 
 
-def _write_sphinx(version: Path, corpus: Corpus, normalized: dict, previous: Path | None) -> str:
+def _write_sphinx(version: Path, corpus: Corpus, normalized: dict, previous: Path | None,
+                  meanwhile: Callable[[], None]) -> str:
     """The configured SphinxQL cluster's side of the version, served before this returns: the
     change since the published version written into its slot's RT delta, or a full re-feed of
     the other slot when there is no `previous` (--full), the change is large or the cluster
-    does not hold the published version (indexer/sphinx/build.py decides; returns what it did)."""
+    does not hold the published version (indexer/sphinx/build.py decides; returns what it did).
+    `meanwhile`, the rest of the version's files, is written while the shards are indexed."""
     return "sphinx " + publish_sphinx(config.backend(), version, corpus.documents, normalized,
-                                      incremental=previous is not None)
+                                      incremental=previous is not None, meanwhile=meanwhile)
 
 
 def _start_whoosh(version: Path, corpus: Corpus, normalized: dict, show_progress: bool,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pymysql
@@ -175,3 +177,51 @@ def test_a_second_build_on_the_same_cluster_is_refused(own_cluster):
         with pytest.raises(index.BuildError, match="Another build"):
             build.publish_sphinx(str(own_cluster.url()), own_cluster.root / "unused", [], {},
                                  cluster_dir=own_cluster.root)
+
+
+def _indexer_children() -> list[int]:
+    """Pids of this process's `indexer` children (the Sphinx tool, not Python threads)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().split(") ")
+        except OSError:
+            continue
+        comm, rest = fields[0].split(" (", 1)[1], fields[-1].split()
+        if comm == "indexer" and rest[1] == str(os.getpid()) and rest[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_the_rest_of_a_full_build_runs_while_the_shards_are_indexed(tmp_path, built_index, own_cluster):
+    """`meanwhile` (the analytics, in index.py) overlaps the `indexer` processes; when it
+    fails, the build fails, the indexers are waited for (none is left writing the slot once
+    the feed lock is free) and nothing served changes."""
+    first = private_store(built_index, tmp_path)
+    served = publish(own_cluster, first)
+    full = total(served)
+    second = new_version(tmp_path, first, "v2", drop_last=2)
+    documents, normalized = store_data(second)
+    seen: list[list[int]] = []
+
+    def meanwhile():
+        deadline = time.monotonic() + 30
+        while not _indexer_children() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen.append(_indexer_children())
+        raise RuntimeError("analytics failed")
+
+    with pytest.raises(RuntimeError, match="analytics failed"):
+        build.publish_sphinx(str(own_cluster.url()), second, documents, normalized,
+                             cluster_dir=own_cluster.root, meanwhile=meanwhile)
+    assert seen[0], "meanwhile ran before or after the indexing, not during it"
+    assert not _indexer_children()
+    assert total(served) == full and not (second / build.SPHINX_MANIFEST).exists()
+
+    ran = []
+    build.publish_sphinx(str(own_cluster.url()), second, documents, normalized,
+                         cluster_dir=own_cluster.root, meanwhile=lambda: ran.append(True))
+    fresh = SphinxQLBackend(str(own_cluster.url()), second)
+    assert ran == [True] and total(fresh) == len(normalized["texts"]) < full
+    served.close()
+    fresh.close()

@@ -92,8 +92,8 @@ import os
 import signal
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor
-from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -350,7 +350,8 @@ def _agents(layout: Layout, slot: str) -> dict[str, list[str]]:
 
 def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document],
                    normalized: dict[str, list[str]], cluster_dir: Path | None = None, *,
-                   incremental: bool = False, fraction: float | None = None) -> str:
+                   incremental: bool = False, fraction: float | None = None,
+                   meanwhile: Callable[[], None] | None = None) -> str:
     """Feed `documents` (their normalised texts, headings, contexts in docnum order, as
     index.normalized_clauses gives them) to the cluster, wait until it serves them, and record
     the slot and its state in version_dir/sphinx.json. `incremental`: write only the change
@@ -359,7 +360,9 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
     `incremental`, a full build into the slot the current version does not use. Call it
     before the store's manifest is written. Returns what it did ("incremental: …" or "full
     re-feed (why)"). Raises ClusterError on failure (BuildError when another build feeds the
-    cluster), leaving what is served untouched."""
+    cluster), leaving what is served untouched. `meanwhile` is the rest of the build's own work
+    (index.py: citations, analytics): a full build runs it while `indexer` builds the shards
+    (separate processes), an incremental one after the delta is served."""
     version_dir = Path(version_dir)
     layout = layout_for(backend_url, cluster_dir)
     import pymysql
@@ -367,7 +370,7 @@ def publish_sphinx(backend_url: str, version_dir: Path, documents: list[Document
     with _feed_lock(layout):
         try:
             return _publish(layout, version_dir, documents, normalized, incremental,
-                            DELTA_FRACTION if fraction is None else fraction)
+                            DELTA_FRACTION if fraction is None else fraction, meanwhile or _nothing)
         except pymysql.err.MySQLError as error:     # a node down or refusing: nothing published
             hint = (" (a cluster started before the RT delta indexes existed needs `cluster stop` "
                     "and `cluster start` to load them)" if "delta" in str(error) else "")
@@ -381,24 +384,35 @@ def _feed_lock(layout: Layout):
     return store.build_lock(layout.root)
 
 
+def _nothing() -> None:
+    pass
+
+
 def _publish(layout: Layout, version_dir: Path, documents: list[Document],
-             normalized: dict[str, list[str]], incremental: bool, fraction: float) -> str:
+             normalized: dict[str, list[str]], incremental: bool, fraction: float,
+             meanwhile: Callable[[], None]) -> str:
     previous = _current_manifest(version_dir.parent.parent)
     started = time.monotonic()
     if incremental:
         try:
             done = _publish_delta(layout, version_dir, documents, normalized, previous, fraction)
-            return f"{done}, {time.monotonic() - started:.1f} s"
+            took = time.monotonic() - started
+            meanwhile()
+            return f"{done}, {took:.1f} s"
         except FullBuild as why:
             reason = str(why)
     else:
         reason = "--full" if previous else "no previous Sphinx version"
-    _publish_full(layout, version_dir, documents, normalized)
-    return f"full re-feed ({reason}), {time.monotonic() - started:.1f} s"
+    took = _publish_full(layout, version_dir, documents, normalized, meanwhile)
+    return f"full re-feed ({reason}), {took:.1f} s"
 
 
 def _publish_full(layout: Layout, version_dir: Path, documents: list[Document],
-                  normalized: dict[str, list[str]]) -> None:
+                  normalized: dict[str, list[str]], meanwhile: Callable[[], None]) -> float:
+    """A full feed of the slot the current version does not use; `meanwhile` runs while the
+    shards are indexed. Returns the seconds the cluster added to the build (its wall time
+    but `meanwhile`'s)."""
+    started = time.monotonic()
     slot = "b" if current_slot(version_dir.parent.parent) == "a" else "a"
     stamp = zlib.crc32(version_dir.name.encode("utf-8")) & 0x7FFFFFFF
     state = full_state(documents, normalized, stamp)
@@ -406,10 +420,29 @@ def _publish_full(layout: Layout, version_dir: Path, documents: list[Document],
     rows = ((shard, "\t".join(columns) + "\n") for shard, _, columns in clause_rows(
         documents, normalized, range(len(documents)), state, layout.shards, born=0))
     counts = _write_feeds(layout, slot, rows)
-    _index_slot(layout, slot)
+    started += _alongside(lambda: _index_slot(layout, slot), meanwhile)
     _rotate(layout)
     wait_until_served(layout, slot, counts, stamp)
     _write_manifest(layout, version_dir, slot, counts, state)
+    return time.monotonic() - started
+
+
+def _alongside(indexing: Callable[[], None], meanwhile: Callable[[], None]) -> float:
+    """Run `indexing` (the `indexer` processes, waited on by a thread: it holds no Python lock
+    while it waits) while this thread runs `meanwhile`; both must succeed. Returns the seconds
+    `meanwhile` took. When `meanwhile` fails, the indexing is still waited for (bounded by
+    cluster.run_tool's timeout) before the error goes on, so the feed lock is never released
+    while an `indexer` still writes the slot."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cesou-indexer") as pool:
+        done = pool.submit(indexing)
+        started = time.monotonic()
+        try:
+            meanwhile()
+        finally:
+            took = time.monotonic() - started
+            wait([done])
+        done.result()
+    return took
 
 
 def _write_manifest(layout: Layout, version_dir: Path, slot: str, counts: list[int],
