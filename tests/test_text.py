@@ -1,9 +1,14 @@
-"""indexer/text.py: the one rule for web addresses (原文网址, attachments, saved-page sources)."""
+"""indexer/text.py: the one rule for web addresses (原文网址, attachments, saved-page sources),
+and display widths."""
 from __future__ import annotations
 
-import pytest
+import unicodedata
 
-from indexer.text import web_address
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer.text import display_width, web_address
 
 
 @pytest.mark.parametrize("given, kept", [
@@ -24,3 +29,17 @@ from indexer.text import web_address
 ])
 def test_web_address(given, kept):
     assert web_address(given) == kept
+
+
+@pytest.mark.parametrize("text, width", [
+    ("", 0), ("abc", 3), ("中文", 4), ("一、总体要求", 12), ("（一）", 6), ("ＡＢ", 4),
+    ("2017年", 6), ("ｱ", 1),                 # half-width katakana is narrow
+])
+def test_display_width(text, width):
+    assert display_width(text) == width
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_display_width_counts_wide_characters_twice(text):
+    assert display_width(text) == sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
