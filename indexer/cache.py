@@ -4,8 +4,9 @@ parsed again.
 Rules, and why:
 
 - An entry is the pipeline's whole per-file output (documents before ids, warnings, the
-  clauses' normalised texts, the dedupe fingerprints, and per clause its analytics inputs:
-  its words before stop words and its echo sketch, indexer/analytics_files.py), pickled. It is keyed by the file's
+  clauses' normalised texts, the dedupe fingerprints, per clause its analytics inputs:
+  its words before stop words and its echo sketch, indexer/analytics_files.py, and per
+  document the citations it makes, indexer/links/extract.py), pickled. It is keyed by the file's
   corpus path and bytes (`file_key`): the path because a document records its source file,
   the bytes because they are all a parser reads.
 - Entries live under index_dir/cache/parse/<PARSER_VERSION>/. PARSER_VERSION (`parser_version`)
@@ -21,10 +22,9 @@ Rules, and why:
   entries no current file uses and folders of other parser versions are removed (`prune`),
   so the cache holds one corpus' worth of entries.
 - One more entry holds the pairs of documents duplicate folding compared, by text digest
-  (dedupe.Comparisons), so a rebuild compares only pairs involving a new or changed document;
-  another each document's extracted citations by a digest of its id and clauses
-  (`ReferenceMemo`), so a rebuild extracts only from new or changed documents (the citation
-  graph is still resolved over the whole corpus: a new document may resolve an old citation).
+  (dedupe.Comparisons), so a rebuild compares only pairs involving a new or changed document.
+  (The citation graph is resolved over the whole corpus on every build: a new document may
+  resolve an old citation; only the extraction is per file.)
 - The cache sits beside versions/ and outside any version: versions stay self-contained,
   and removing the cache folder only makes the next build a full one.
 """
@@ -48,9 +48,9 @@ LIBRARIES = ("jieba", "OpenCC", "pypinyin", "beautifulsoup4", "Markdown", "chars
 FOLDER = "cache"
 # Bump when the shape of a cache entry changes (pipeline.FileResult).
 # 2: per document the clauses' analytics inputs (analytics_files.DocumentInputs).
-ENTRY_FORMAT = 2
+# 3: per document its extracted citations (they were a separate memo entry, "link-references").
+ENTRY_FORMAT = 3
 COMPARISONS = "dedupe-comparisons"     # one more entry: the pairs duplicate folding compared
-REFERENCES = "link-references"         # and one: each document's extracted citations (links)
 
 
 def parser_version(corpus_dir: Path) -> str:
@@ -118,13 +118,6 @@ class ParseCache:
     def write_comparisons(self, pairs: dict) -> None:
         self.put(COMPARISONS, pairs)
 
-    def reference_memo(self) -> ReferenceMemo:
-        """The citations extracted by the last build, to reuse (`ReferenceMemo`)."""
-        return ReferenceMemo(self.get(REFERENCES) or {})
-
-    def write_reference_memo(self, memo: ReferenceMemo) -> None:
-        self.put(REFERENCES, memo.used)
-
     def prune(self, keep: set[str]) -> None:
         """Remove the entries of files no longer in the corpus and other parser versions."""
         if self.root.is_dir():
@@ -133,32 +126,6 @@ class ParseCache:
                     shutil.rmtree(other, ignore_errors=True)
         if self.folder.is_dir():
             for path in self.folder.iterdir():
-                if path.name.removesuffix(".pickle") not in keep | {COMPARISONS, REFERENCES}:
+                if path.name.removesuffix(".pickle") not in keep | {COMPARISONS}:
                     path.unlink(missing_ok=True)
 
-
-class ReferenceMemo:
-    """A document's extracted citations (links.extract_document), remembered by a digest of
-    its id and its clauses' ids, headings and texts: all extraction reads. Entries are kept
-    pickled and unpickled on each use, so the references a build resolves (and may change)
-    are never the remembered ones. `used` holds this build's documents only."""
-
-    def __init__(self, known: dict[bytes, bytes]):
-        self.known = known
-        self.used: dict[bytes, bytes] = {}
-
-    def references(self, document, extract) -> list:
-        key = _document_digest(document)
-        data = self.known.get(key)
-        if data is None:
-            data = pickle.dumps(extract(document), protocol=pickle.HIGHEST_PROTOCOL)
-        self.used[key] = data
-        return pickle.loads(data)
-
-
-def _document_digest(document) -> bytes:
-    digest = hashlib.blake2b(document.id.encode(), digest_size=16)
-    for clause in document.clauses:
-        for part in (clause.id, clause.heading, clause.text):
-            digest.update(b"\0" + part.encode())
-    return digest.digest()

@@ -3,8 +3,8 @@
 The folder layout and the JSON form of the records are indexer/store.py's.
 
 Links (issue 14): every publish runs `links.link_corpus` over the whole corpus — never an
-incremental update (only the extraction of an unchanged document's citations is reused, from
-the parse cache's ReferenceMemo), so adding a document that cites an old one grows the old one's 被引用 list —
+incremental update (only the extraction of a document's citations is per file: done by the parse
+workers and kept in the parse cache), so adding a document that cites an old one grows the old one's 被引用 list —
 with today's date (validity is as of the build: rebuild to refresh it), the editor's
 validity.toml and the issuer names of aliases.toml. The graph is written as citations.json, and
 each Document carries its status (`Document.validity`) so filters and facets treat it like any
@@ -59,11 +59,11 @@ from pathlib import Path
 from tqdm import tqdm
 
 from indexer import aliases, analysis, analytics_files, config, links, originals, pipeline, store
-from indexer import cache as parse_cache
 from indexer.backends import whoosh
 from indexer.clausetext import clause_context, clause_text, concatenated, document_texts
 from indexer.links import CitationGraph
 from indexer.links.extract import extract_document
+from indexer.links.model import Reference
 from indexer.links.validity import CONFIG_NAME as VALIDITY_CONFIG
 from indexer.records import Corpus, Document
 from indexer.sphinx.build import publish_sphinx
@@ -128,7 +128,8 @@ def build(corpus_dir: Path, index_dir: Path, show_progress: bool = True,
         try:
             return publish(parsed.corpus, corpus_dir, index_dir, show_progress, started,
                            normalized=parsed.normalized(), inputs=inputs,
-                           previous=None if full else previous, analytics=parsed.analytics)
+                           previous=None if full else previous, analytics=parsed.analytics,
+                           references=parsed.references)
         finally:
             gc.unfreeze()
 
@@ -143,20 +144,16 @@ def _manifest(version: Path) -> dict:
 def publish(corpus: Corpus, corpus_dir: Path, index_dir: Path, show_progress: bool = False,
             started: float | None = None, normalized: dict[str, list[str]] | None = None,
             inputs: dict | None = None, previous: Path | None = None,
-            analytics: list[analytics_files.DocumentInputs] | None = None) -> BuildReport:
+            analytics: list[analytics_files.DocumentInputs] | None = None,
+            references: list[list[Reference]] | None = None) -> BuildReport:
     """Write `corpus` as a new version and make it current. The caller holds build_lock.
     `normalized` is normalized_clauses(corpus.documents) when the caller has it already;
     `inputs` (what the corpus was built from) lets the next build skip an unchanged corpus;
     index segments and echo pairs of the `previous` version whose content is unchanged are
-    reused; `analytics` are the documents' analytics inputs when the parse computed them."""
+    reused; `analytics` and `references` are the documents' analytics inputs and extracted
+    citations when the parse computed them."""
     started = time.monotonic() if started is None else started
-    parser_version = (inputs or {}).get("parser_version", "")
-    cache = parse_cache.ParseCache(index_dir, parser_version) if parser_version else None
-    # Citations extracted by the previous build are reused for unchanged documents (not by --full).
-    memo = cache.reference_memo() if cache and previous else parse_cache.ReferenceMemo({})
-    corpus, graph, link_warnings = link(corpus, corpus_dir, date.today(), memo)
-    if cache:
-        cache.write_reference_memo(memo)
+    corpus, graph, link_warnings = link(corpus, corpus_dir, date.today(), references)
     version = _new_version(index_dir)
     build_id = version.name
     try:
@@ -222,16 +219,19 @@ def _write_files(version: Path, corpus: Corpus, corpus_dir: Path, graph: Citatio
 
 
 def link(corpus: Corpus, corpus_dir: Path, today: date,
-         memo: parse_cache.ReferenceMemo | None = None
+         references: list[list[Reference]] | None = None
          ) -> tuple[Corpus, CitationGraph, dict[str, list[str]]]:
     """The citation graph of `corpus` as of `today`, the corpus with each document's validity
     set from it, and warnings about validity.toml entries naming no document of the corpus.
-    `memo` gives the references extracted from unchanged documents by the previous build."""
+    `references` are the documents' extracted citations, in their order (the parse's); without
+    them they are extracted here."""
     overrides = links.load_overrides(corpus_dir)
-    memo = memo or parse_cache.ReferenceMemo({})
+    extracted = ({d.id: found for d, found in zip(corpus.documents, references, strict=True)}
+                 if references is not None else None)
     graph = links.link_corpus(corpus.documents, corpus.aliases, overrides, today=today,
                               issuer_names=aliases.load_aliases(corpus_dir).issuers,
-                              extract=lambda d: memo.references(d, extract_document))
+                              extract=(lambda d: extracted[d.id]) if extracted is not None
+                              else extract_document)
     documents = [dataclasses.replace(d, validity=str(graph.validity[d.id].status))
                  for d in corpus.documents]
     known = {d.id for d in documents}

@@ -3,9 +3,10 @@
 One bad file never stops the corpus: whatever goes wrong while reading it becomes a
 BuildWarning naming the file, and every other file still builds.
 
-Two phases, and why: load → tag (plus the clauses' normalised texts, and what each clause
-contributes to the build's analytics: its words and its echo sketch, indexer/analytics_files.py
-`document_inputs`) looks at one file only, so it runs per file, in parallel, and its result
+Two phases, and why: load → tag (plus the clauses' normalised texts, what each clause
+contributes to the build's analytics — its words and its echo sketch, indexer/analytics_files.py
+`document_inputs` — and the citations each document makes, indexer/links/extract.py) looks at
+one file only, so it runs per file, in parallel, and its result
 (`FileResult`) can be kept in the parse cache (indexer/cache.py) and reused while the file's
 bytes and the parser are unchanged;
 ids and duplicate folding look at the whole corpus, so they run once, in this process, on
@@ -17,7 +18,7 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -29,6 +30,8 @@ from indexer.clausetext import DocumentTexts, concatenated, document_texts
 from indexer.clean import clean
 from indexer.dedupe import Comparisons, Fingerprint, fingerprint, fold_duplicates
 from indexer.identify import assign_document_ids
+from indexer.links.extract import extract_document
+from indexer.links.model import Reference
 from indexer.load import (RESOURCE_FOLDER_NOTE, LoadError, corpus_files, load_file,
                           resource_folders)
 from indexer.parallel import parallel_map
@@ -44,12 +47,14 @@ from indexer.tag import Taxonomy, load_taxonomy, tag_documents
 class FileResult:
     """One file's share of the pipeline, before ids: its documents (None when it could not
     be read), its warnings, and per document the clauses' normalised texts, its dedupe
-    fingerprint and its clauses' analytics inputs."""
+    fingerprint, its clauses' analytics inputs and the citations in it (`doc` left empty:
+    ids are given later, corpus-wide)."""
     documents: list[Document] | None
     warnings: list[BuildWarning]
     texts: list[DocumentTexts] = field(default_factory=list)
     prints: list[Fingerprint] = field(default_factory=list)
     analytics: list[analytics_files.DocumentInputs] = field(default_factory=list)
+    references: list[list[Reference]] = field(default_factory=list)
 
 
 @dataclass
@@ -62,11 +67,12 @@ class CorpusFile:
 
 @dataclass
 class ParsedCorpus:
-    """The corpus, its documents' normalised texts and analytics inputs (same order), and what
-    it was built from."""
+    """The corpus, its documents' normalised texts, analytics inputs and citations (same
+    order; the citations carry their document's id), and what it was built from."""
     corpus: Corpus
     texts: list[DocumentTexts]
     analytics: list[analytics_files.DocumentInputs]
+    references: list[list[Reference]]
     inputs: dict[str, str]      # corpus file name → cache key
     parser_version: str
     reused: int = 0             # files taken from the parse cache
@@ -121,9 +127,9 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     warnings = [w for r in results for w in r.warnings] + [
         BuildWarning(source=name, message=RESOURCE_FOLDER_NOTE.format(count=count))
         for name, count in resource_folders(corpus_dir).items()]
-    pairs = [(d, t, a) for r in results if r.documents
-             for d, t, a in zip(r.documents, r.texts, r.analytics, strict=True)]
-    documents = [d for d, _, _ in pairs]
+    pairs = [(d, t, a, refs) for r in results if r.documents
+             for d, t, a, refs in zip(r.documents, r.texts, r.analytics, r.references, strict=True)]
+    documents = [d for d, _, _, _ in pairs]
     assign_document_ids(documents)
     compared = Comparisons(store.read_comparisons() if store and reuse else None)
     kept, duplicates = fold_duplicates(documents, [p for r in results for p in r.prints], compared)
@@ -135,8 +141,9 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
         store.write_comparisons(compared.remembered())
         store.prune({f.key for f in files})
     return ParsedCorpus(
-        corpus=Corpus(documents=[d for d, _, _ in pairs], aliases=duplicates, warnings=warnings),
-        texts=[t for _, t, _ in pairs], analytics=[a for _, _, a in pairs],
+        corpus=Corpus(documents=[d for d, _, _, _ in pairs], aliases=duplicates, warnings=warnings),
+        texts=[t for _, t, _, _ in pairs], analytics=[a for _, _, a, _ in pairs],
+        references=[[replace(r, doc=d.id) for r in refs] for d, _, _, refs in pairs],
         inputs={f.name: f.key for f in files},
         parser_version=version, reused=reused)
 
@@ -202,9 +209,13 @@ def _read_one(job: tuple[CorpusFile, AliasTable, Taxonomy, parse_cache.ParseCach
             result.prints = [fingerprint(d) for d in result.documents]
             result.analytics = [analytics_files.document_inputs(d, t)
                                 for d, t in zip(result.documents, result.texts)]
+            # Citations depend on the document alone (its id only names the citing side), so
+            # they are extracted here, in parallel, and cached with the file.
+            result.references = [extract_document(d) for d in result.documents]
         except Exception as error:  # one unreadable file must not stop the others
             warnings.append(BuildWarning(source=source.name, message=f"could not be parsed: {_describe(error)}"))
             result.documents, result.texts, result.prints, result.analytics = None, [], [], []
+            result.references = []
     if store is not None:
         store.put(file.key, result)
     return result

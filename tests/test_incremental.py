@@ -160,27 +160,31 @@ def test_a_segment_written_in_the_background_gives_the_full_build(corpus, tmp_pa
 
 def test_citations_are_extracted_again_only_from_changed_documents(corpus, tmp_path, monkeypatch):
     """The citation graph is resolved over the whole corpus on every build, but an unchanged
-    document's references come from the previous build's extraction; the graph equals a full
-    build's (citations.json is part of version_data), including a new citation of an old
-    document by a changed one."""
+    document's references come from the parse cache (extracted by the parse, per file); the
+    graph equals a full build's (citations.json is part of version_data), including a new
+    citation of an old document by a changed one."""
     build(corpus, tmp_path / "index")
     changed = next(corpus.glob("中国科协*.txt"))
     changed.write_text(changed.read_text(encoding="utf-8")
                        + "\n附加条款：按照《中国科学院率先行动计划暨全面深化改革纲要》执行。\n", encoding="utf-8")
     extracted: list[str] = []
-    real = index.extract_document
+    real = pipeline.extract_document
 
     def counting(document):
-        extracted.append(document.id)
+        extracted.append(document.title)
         return real(document)
-    monkeypatch.setattr(index, "extract_document", counting)
+    for module in (pipeline, index):        # the parse extracts; index only without the parse's
+        monkeypatch.setattr(module, "extract_document", counting)
     build(corpus, tmp_path / "index")
     assert len(extracted) == 1
-    monkeypatch.setattr(index, "extract_document", real)
+    for module in (pipeline, index):
+        monkeypatch.setattr(module, "extract_document", real)
     assert_same_as_full(corpus, tmp_path / "index", tmp_path)
-    cited = store.read_json(published_version(tmp_path / "index") / store.CITATIONS)
-    assert any(r["doc"] == extracted[0] and r["target_doc"] and "率先行动计划" in r["text"]
-               for r in cited["references"][extracted[0]])
+    version = published_version(tmp_path / "index")
+    [doc_id] = [d["id"] for d in store.read_json(version / "documents.json") if d["title"] == extracted[0]]
+    cited = store.read_json(version / store.CITATIONS)
+    assert any(r["doc"] == doc_id and r["target_doc"] and "率先行动计划" in r["text"]
+               for r in cited["references"][doc_id])
 
 
 def test_removing_the_kept_copy_unfolds_the_other(corpus, tmp_path):

@@ -31,7 +31,7 @@ def link_corpus(documents: list[Document], aliases: dict[str, str],
     aliases: Corpus.aliases (alias document id → kept id); overrides: load_overrides(corpus);
     issuer_names: aliases.toml's [issuers] (canonical → other names), so 中科院 in a cited title
     matches 中国科学院 in a document's own; extract: a document's references (extract_document,
-    or a memo of it that gives the same lists: indexer/cache.py ReferenceMemo).
+    or the lists the parse extracted and cached per file: indexer/pipeline.py FileResult).
     """
     index = build_index(documents, aliases, issuer_names)
     graph = CitationGraph()
