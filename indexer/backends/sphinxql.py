@@ -20,6 +20,10 @@ Rules, with the measurements behind them (../shared/notes/scale-out.md):
   Five FACETs and a separate document count cost seven evaluations (docs/scale-out.md). (Until
   the sixth stop the four document-level facets were summed here from one row per matching
   document: at ×1000, 20,000 rows for a broad term, ~60 ms of PyMySQL decoding a search.)
+- **Less to match where nothing is ranked**: the counts and the facet batch send the unranked
+  MATCH (encode.compile_match with ranked=False: no heading boost, no partial-mode markers, no
+  synonym another synonym of its group covers) — the same clauses, ~30 % less searchd time for
+  the in-context questions at ×1000 (docs/scale-out.md, seventh stop).
 - **`WEIGHT()` unaliased** and `ORDER BY WEIGHT() DESC, id ASC`: an alias + FACET on a
   distributed index fails (`column 'weight()/w' not found`, §4); the id tie-break (id =
   docnum + 1) keeps pages stable and matches the Whoosh order on ties.

@@ -12,6 +12,8 @@ The published store's `sphinx.json` names the slot it is served from; a full bui
    name and renamed; the slot's RT delta is emptied (TRUNCATE RTINDEX);
 2. `indexer` with the feed config (feed<k>.conf: the same shards, paths ending in `.new`) builds
    `<shard>.new.*` beside the live files — exactly the names `indexer --rotate` would write;
+   meanwhile the build writes the rest of the version (index.py: citations, analytics), and
+   only once both are done does it go on (`_alongside`);
 3. `indextool --dumpdict --stats` on those files and `indextool --buildidf` give the slot's
    global IDF (§4: identical top-10 ids and weights to a single index). searchd re-reads it
    when the slot rotates: after full → smaller → smaller builds, the weights equalled those
@@ -92,8 +94,8 @@ import os
 import signal
 import time
 import zlib
-from concurrent.futures import ThreadPoolExecutor, wait
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
