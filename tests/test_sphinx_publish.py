@@ -15,6 +15,7 @@ from pathlib import Path
 import pymysql
 import pytest
 
+from bench import memory
 from indexer import index
 from indexer.backends.base import FilterSpec, MatchSpec
 from indexer.backends.sphinxql import SphinxQLBackend
@@ -180,16 +181,14 @@ def test_a_second_build_on_the_same_cluster_is_refused(own_cluster):
 
 
 def _indexer_children() -> list[int]:
-    """Pids of this process's `indexer` children (the Sphinx tool, not Python threads)."""
+    """Pids of this process's `indexer` descendants (the Sphinx tool, not Python threads)."""
     found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
+    for pid in memory.tree(os.getpid())[1:]:
         try:
-            fields = stat.read_text().split(") ")
+            if Path(f"/proc/{pid}/comm").read_text().strip() == "indexer":
+                found.append(pid)
         except OSError:
-            continue
-        comm, rest = fields[0].split(" (", 1)[1], fields[-1].split()
-        if comm == "indexer" and rest[1] == str(os.getpid()) and rest[0] != "Z":
-            found.append(int(stat.parent.name))
+            continue                    # ended meanwhile
     return found
 
 
