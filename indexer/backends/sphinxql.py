@@ -221,13 +221,18 @@ class SphinxQLBackend:
 
     # --- queries -----------------------------------------------------------------------
 
-    def _where(self, match: MatchSpec, filters: FilterSpec | None, ranked: bool = True
-               ) -> tuple[str, tuple]:
-        """WHERE and its argument; unranked (`ranker=none`: counts, facets) with the MATCH that
-        finds the same clauses at less cost (encode.compile_match)."""
+    def _where(self, filters: FilterSpec | None) -> str:
+        """The WHERE of a statement: MATCH(%s) (its argument: `_match`), the generation and
+        the filters."""
         conditions = ["MATCH(%s)", *self._generation(),
                       *encode.compile_where(filters, self.tables, self._clause_id)]
-        return " AND ".join(conditions), (encode.compile_match(match, ranked),)
+        return " AND ".join(conditions)
+
+    @staticmethod
+    def _match(match: MatchSpec, ranked: bool = True) -> tuple[str]:
+        """The MATCH argument; unranked (`ranker=none`: counts, facets) the one that finds the
+        same clauses at less cost (encode.compile_match)."""
+        return (encode.compile_match(match, ranked),)
 
     def _generation(self) -> list[str]:
         """The rows this version sees: an incremental build writes the next generation's rows
@@ -265,15 +270,16 @@ class SphinxQLBackend:
             return self._search_all(match, filters, sort=sort, offset=offset, facets=facets)
         if sort not in ORDERS or offset < 0 or limit < 0:
             raise ValueError(f"bad paging or sort: sort={sort!r} offset={offset} limit={limit}")
-        where, args = self._where(match, filters, ranked=sort != UNORDERED)
+        where = self._where(filters)
         statements = [(f"SELECT id, WEIGHT() FROM {self.index} WHERE {where} ORDER BY {ORDERS[sort]} "
                        f"LIMIT {int(offset)},{max(int(limit), 1)} "
                        f"OPTION max_matches={self._max_matches(offset + max(limit, 1))}, "
-                       f"{_OPTIONS if sort != UNORDERED else 'ranker=none'}", args)]
+                       f"{_OPTIONS if sort != UNORDERED else 'ranker=none'}",
+                       self._match(match, ranked=sort != UNORDERED))]
         # The grouped statements share one unranked evaluation (searchd's multi-query
         # optimisation) only in a batch of their own; sent on a second connection, they run
         # while the ranked page does.
-        grouped = self._in_background(self._facet_statements(*self._where(match, filters, ranked=False))) \
+        grouped = self._in_background(self._facet_statements(where, self._match(match, ranked=False))) \
             if facets else None
         try:
             answers = self._run(statements)
@@ -379,10 +385,9 @@ class SphinxQLBackend:
         """count() of each match, in one round trip (the planner's per-term counts)."""
         if not matches:
             return []
-        statements = []
-        for match in matches:
-            where, args = self._where(match, filters, ranked=False)
-            statements.append((f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none", args))
+        where = self._where(filters)
+        statements = [(f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none",
+                       self._match(match, ranked=False)) for match in matches]
         answers = self._run(statements)
         warnings = list(dict.fromkeys(w for answer in answers for w in answer.warnings))
         if warnings:
