@@ -7,6 +7,8 @@ whole) before it; a query with a term found nowhere costs at most five batches (
 question). And the counts this path derives (documents, every facet) are the Whoosh engine's."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bench.scale_profile import batch_evaluations
@@ -92,6 +94,17 @@ def test_a_plain_search_is_two_batches_seven_statements_two_evaluations(engines,
     sphinx, _ = engines
     assert sphinx.search(req).total > 0
     assert cost(sphinx, req, log) == (2, 7, 2)
+
+
+@pytest.mark.parametrize("req", PLAIN, ids=lambda r: r.q)
+def test_the_ranked_page_asks_each_shard_for_no_more_than_it_shows(engines, log, req):
+    # An agent sends the head max_matches rows whatever the LIMIT: a page of 10 that asked
+    # for 5,000 made each shard send 5,000 (README, SphinxQL backend).
+    sphinx, _ = engines
+    cost(sphinx, req, log)
+    [page] = [s for sql in log for s in statements(sql) if "ORDER BY" in s]
+    offset, limit = map(int, re.search(r"LIMIT (\d+),(\d+)", page).groups())
+    assert re.search(r"max_matches=(\d+)", page).group(1) == str(offset + limit)
 
 
 def test_an_export_page_without_facets_is_one_statement(engines, log):
