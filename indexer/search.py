@@ -30,7 +30,7 @@ from indexer import analysis, facets, known, originals, params, present, query, 
 from indexer.backends import whoosh
 from indexer.backends.sphinxql import SphinxQLBackend
 from indexer.sphinx.cluster import parse_backend_url
-from indexer.backends.base import UNORDERED, BackendUnavailable, FilterSpec, MatchSpec, Ranked
+from indexer.backends.base import UNORDERED, FilterSpec, MatchSpec, Ranked
 from indexer.fields import FieldScope, apply_fields
 from indexer.links.model import CitationGraph, CitedBy, Reference, Validity
 from indexer.patterns import chinese_numeral
@@ -299,16 +299,9 @@ class Searcher:
         return kept, tuple(t for t, c in zip(typed, counts) if not c)
 
     def _counts(self, matches: list[MatchSpec]) -> list[int]:
-        """How many clauses match each, to decide on fallbacks (one backend call when the
-        backend batches). With a shard down the backend will not give an exact count; the
-        partial one still tells "some" from "none" for what answered, and the search itself
-        then reports the missing part to the reader."""
-        try:
-            batch = getattr(self.backend, "counts", None)
-            return batch(matches) if batch else [self.backend.count(m) for m in matches]
-        except BackendUnavailable:
-            return [self.backend.search(m, FilterSpec(), sort="relevance", offset=0, limit=1,
-                                        facets=False).total for m in matches]
+        """1 where some clause matches, 0 where none, to decide on fallbacks: no fallback
+        needs more than "some or none" (backend.found, one call)."""
+        return [int(found) for found in self.backend.found(matches)]
 
     def _variants(self, group: list[query.Term], expansions: list[str]) -> tuple[str, ...]:
         """The normalised strings a group of terms matches: each unquoted term widened with its
@@ -361,8 +354,9 @@ class Searcher:
 
 
 class _Counts:
-    """A plan's counts from the backend, each match asked at most once per request; `known`
-    holds counts already seen (an unfiltered search's total). With `assume`, a count that was
+    """A plan's counts from the backend, each match asked at most once per request: 0 (no
+    clause matches) or "some" — 1 from backend.found, or a total already seen in `known` (an
+    unfiltered search's); nothing in the plan reads more than zero or not. With `assume`, a count that was
     not fetched is answered "some" (1) and recorded in `assumed` (Searcher._planned), and
     only a prefetch with `ask` goes to the backend."""
 

@@ -135,6 +135,16 @@ def test_count_matches_search(setup):
                                                       offset=0, limit=1, facets=False).total
 
 
+def test_found_is_whether_a_count_is_above_zero(setup):
+    # found() stops each shard at its first match (cutoff=1); the planner reads it as a count.
+    engine, backend, reference = setup
+    matches = [match_spec(engine, q) for q in ("基础研究", "龘靐齉", "-科技", "",
+                                                "量子 人工智能 教师队伍 科普", "双一流 OR 一流学科")]
+    expected = [bool(reference.matches(m, FilterSpec())) for m in matches]
+    assert (backend.found(matches), False in expected, True in expected) == (expected, True, True)
+    assert engine.snapshot().backend.found(matches) == expected     # the Whoosh backend
+
+
 def test_relevance_on_the_judged_set_is_close_to_whoosh(sphinx_store, sphinx_cluster):
     """The judged set through the whole engine on each backend (known items included)."""
     folder, _ = sphinx_store

@@ -132,6 +132,15 @@ def test_a_term_found_nowhere_costs_at_most_five_batches(engines, log, req):
     assert cost(sphinx, req, log)[0] <= (6 if question else 5)
 
 
+@pytest.mark.parametrize("req", QUESTIONS + NOTHING, ids=lambda r: r.q)
+def test_the_planners_checks_stop_at_the_first_match(engines, log, req):
+    # It only asks "some or none?" (backend.found): each shard stops at its first match.
+    sphinx, _ = engines
+    cost(sphinx, req, log)
+    checks = [s for sql in log for s in statements(sql) if "ORDER BY" not in s and "GROUP BY" not in s]
+    assert checks and all(s.endswith("OPTION ranker=none, cutoff=1") for s in checks)
+
+
 @pytest.mark.parametrize("req", PLAIN + QUESTIONS + NOTHING + [
     SearchRequest(q="人才", group="document", per_page=100), SearchRequest(q="", doc_types=["意见"]),
     SearchRequest(q="基础研究", issuers=["无此机关"])], ids=lambda r: r.q or "-")

@@ -91,6 +91,11 @@ class SearchBackend(Protocol):
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         """The exact number of clauses matching."""
 
+    def found(self, matches: list[MatchSpec]) -> list[bool]:
+        """Whether any clause matches each (no filters): all the query planner's fallbacks ask
+        (a term found nowhere, a question typed whole, all terms together), which a backend
+        that can stop at the first match answers for less than a count."""
+
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
         """Clauses most like this one, best first (approximate)."""
 

@@ -381,22 +381,23 @@ class SphinxQLBackend:
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         """Exact number of matching clauses; BackendUnavailable when a shard did not answer
         (a partial count has nowhere to say so here)."""
-        return self.counts([match], filters)[0]
-
-    def counts(self, matches: list[MatchSpec], filters: FilterSpec | None = None) -> list[int]:
-        """count() of each match, in one round trip (the planner's per-term counts)."""
-        if not matches:
-            return []
-        where = self._where(filters)
-        statements = [(f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none",
-                       self._match(match, ranked=False)) for match in matches]
-        answers = self._run(statements)
-        warnings = list(dict.fromkeys(w for answer in answers for w in answer.warnings))
-        if warnings:
+        [answer] = self._run([(f"SELECT id FROM {self.index} WHERE {self._where(filters)} "
+                               f"LIMIT 1 OPTION ranker=none", self._match(match, ranked=False))])
+        if answer.warnings:
             raise BackendUnavailable(f"部分搜索分片未响应，无法给出准确计数。 Some shards did not "
-                                     f"answer: {'; '.join(warnings)}")
-        return [answer.total_found for answer in answers]
+                                     f"answer: {'; '.join(answer.warnings)}")
+        return answer.total_found
 
+    def found(self, matches: list[MatchSpec]) -> list[bool]:
+        """found() of each match in one round trip. `cutoff=1` stops each shard at its first
+        match that passes the filters (the generation's): at ×1000, 人工智能 in context
+        23.5 → 1.5 ms, 促进 + 科技成果转化 64 → 4 ms; a match found nowhere costs its full
+        evaluation either way. A shard that did not answer leaves the others' answer (what is
+        found there is found); the search that follows names the missing part to the reader."""
+        where = self._where(None)
+        return [answer.total_found > 0 for answer in self._run(
+            [(f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none, cutoff=1",
+              self._match(match, ranked=False)) for match in matches])] if matches else []
 
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
         """Clauses sharing the most of this clause's rarest bigrams (approximate "more like

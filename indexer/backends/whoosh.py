@@ -436,6 +436,9 @@ class WhooshBackend:
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         return len(self._allowed(match, filters)[0])
 
+    def found(self, matches: list[MatchSpec]) -> list[bool]:
+        return [bool(self._allowed(match, None)[0]) for match in matches]
+
     # --- ranking ----------------------------------------------------------------------------
 
     def search(self, match: MatchSpec, filters: FilterSpec, *, sort: str, offset: int,
