@@ -173,6 +173,64 @@ def test_a_build_killed_at_each_stage_leaves_the_served_slot_intact(tmp_path, bu
     fresh.close()
 
 
+KILLED_WHILE_INDEXING = """
+import os, signal, sys, threading, time
+from pathlib import Path
+sys.path.insert(0, {tests!r})
+from indexer.sphinx import build
+from sphinx_support import store_data
+
+def die_once_indexing():
+    while not Path({pid_file!r}).exists():
+        time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGKILL)
+
+threading.Thread(target=die_once_indexing, daemon=True).start()
+version = Path({version!r})
+documents, normalized = store_data(version)
+build.publish_sphinx({url!r}, version, documents, normalized, cluster_dir=Path({root!r}))
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def test_a_build_killed_while_indexing_takes_its_indexer_with_it(tmp_path, built_index, own_cluster):
+    # An indexer left running would go on writing the unserved slot after the feed lock was
+    # freed for the next build. A stand-in `indexer` (first on PATH) records its pid and waits.
+    first = private_store(built_index, tmp_path)
+    served = publish(own_cluster, first)
+    full = total(served)
+    second = new_version(tmp_path, first, "v2", drop_last=4)
+    tools, pid_file = tmp_path / "tools", tmp_path / "indexer.pid"
+    tools.mkdir()
+    (tools / "indexer").write_text(f"#!/bin/sh\necho $$ > {pid_file}\nexec sleep 120\n")
+    (tools / "indexer").chmod(0o755)
+    tests = str(Path(__file__).parent)
+    script = KILLED_WHILE_INDEXING.format(tests=tests, pid_file=str(pid_file), version=str(second),
+                                          url=str(own_cluster.url()), root=str(own_cluster.root))
+    env = {**os.environ, "PATH": f"{tools}{os.pathsep}{os.environ['PATH']}"}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(tests).parent, env=env)
+    pid = int(pid_file.read_text())
+    try:
+        assert done.returncode == -9, done.stderr
+        deadline = time.monotonic() + 10
+        while _running(pid) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not _running(pid), "the killed build's indexer is still running"
+        assert total(served) == full
+    finally:
+        if _running(pid):
+            os.kill(pid, 9)
+        served.close()
+
+
 def test_a_second_build_on_the_same_cluster_is_refused(own_cluster):
     with build._feed_lock(own_cluster):
         with pytest.raises(index.BuildError, match="Another build"):

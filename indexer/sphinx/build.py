@@ -237,7 +237,7 @@ def _index_slot(layout: Layout, slot: str) -> None:
                  for d in found]
     idf = layout.idf_file(slot)
     temp = idf.with_name(idf.name + ".tmp")
-    cluster.run_tool(["indextool", "--buildidf", *dicts, "--out", str(temp)])
+    cluster.run_tool(["indextool", "--buildidf", *dicts, "--out", str(temp)], with_build=True)
     os.replace(temp, idf)
 
 
@@ -245,10 +245,11 @@ def _index_node(layout: Layout, slot: str, node: int) -> list[str]:
     """Index the node's shards of the slot; the paths of their dictionary dumps."""
     shards = [layout.shard_index(slot, s) for s in range(layout.shards) if layout.node_of(s) == node]
     conf = str(layout.feed_config_file(node))
-    cluster.run_tool(["indexer", "--config", conf, "--quiet", *shards])
+    cluster.run_tool(["indexer", "--config", conf, "--quiet", *shards], with_build=True)
     dicts = []
     for shard in shards:
-        out = cluster.run_tool(["indextool", "--config", conf, "--dumpdict", shard, "--stats"])
+        out = cluster.run_tool(["indextool", "--config", conf, "--dumpdict", shard, "--stats"],
+                               with_build=True)
         dict_file = layout.root / "data" / f"{shard}.dict"
         dict_file.write_text(_dict_lines(out), encoding="utf-8")
         dicts.append(str(dict_file))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -306,9 +307,23 @@ def placeholder_row() -> str:
     return "\t".join(columns) + "\n"
 
 
-def run_tool(argv: list[str], timeout: float = 600.0) -> str:
+# A build's tools die with it: `setpriv --pdeathsig KILL` (util-linux, Essential in Debian)
+# before the tool. An `indexer` that outlived a killed build went on writing the unserved
+# slot's .new files while the next build, let in by the freed feed lock, rewrote the feed it
+# read and ran its own `indexer` on the same files. (The signal follows the death of the
+# thread that started the tool, which waits for it.) Without setpriv, tools run as before.
+DIE_WITH_BUILD = ["setpriv", "--pdeathsig", "KILL", "--"]
+
+
+def run_tool(argv: list[str], timeout: float = 600.0, with_build: bool = False) -> str:
     """Run a Sphinx tool; ClusterError with its output when it fails (its exit code is trusted
-    for indexer/indextool, which do report failures, unlike searchd's start)."""
+    for indexer/indextool, which do report failures, unlike searchd's start). `with_build`:
+    killed when this process dies (a build's indexer and indextool; not searchd, which
+    outlives the command that starts it)."""
+    if shutil.which(argv[0]) is None:
+        raise ClusterError(f"{argv[0]} not found: install Sphinx (apt-get install sphinxsearch)")
+    if with_build and shutil.which(DIE_WITH_BUILD[0]):
+        argv = [*DIE_WITH_BUILD, *argv]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     except FileNotFoundError:
