@@ -107,7 +107,11 @@ def period(value: str) -> tuple[str, str] | None:
 def year_of(document: Document) -> int | None:
     """The document's year: the first four characters of its date when they are four digits;
     None (undated) otherwise. The year facet, trends and the issuer network all count so."""
-    head = document.date[:4]
+    return year_of_date(document.date)
+
+
+def year_of_date(date: str) -> int | None:
+    head = date[:4]
     return int(head) if len(head) == 4 and head.isdigit() else None
 
 

@@ -5,6 +5,7 @@ counts, and the clauses of a date-ordered page; a build killed while writing the
 the served answers as they were; `--full` folds the delta back into the shards."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -23,6 +24,7 @@ pytestmark = pytest.mark.cluster
 
 CHANGED_FILE = "中国科学院党组重点工作分工方案-2021.txt"
 CHANGE_MARKER = "筚篥箜篌"      # found in no seed file (grep)
+NEW_YEAR = 1999                 # no seed document's year
 QUERIES = ["", "科技", "人才", "基础研究 -人才", "改革 创新", "中国科学院", "第十六条", "一流学科",
            f'"{MARKER}"', f'"{CHANGE_MARKER}"', '"领域青年团队试点"']
 REQUESTS = [SearchRequest(q="科技", years=[2021]), SearchRequest(q="", issuers=["中国科学院"]),
@@ -78,13 +80,16 @@ def test_add_change_remove_then_full_equal_whoosh(tmp_path, sphinx_env, monkeypa
     engine = Engine(folder, str(sphinx_env.url()))
     assert total(engine, f'"{MARKER}"') == 0
 
-    # Add one document: incremental, visible, same answers as Whoosh on the same corpus.
+    # Add one document: incremental, visible, same answers as Whoosh on the same corpus. It is
+    # dated in a year no other document has: the year facet's groups grow with it.
     name, text = added_document(config.corpus_dir(), 1)
+    name, text = re.sub(r"-\d{4}\.txt$", f"-{NEW_YEAR}.txt", name), re.sub(r"\d{4}年", f"{NEW_YEAR}年", text, count=1)
     (corpus / name).write_text(text, encoding="utf-8")
     added = index.build(corpus, folder, show_progress=False)
     assert added.reused.startswith("sphinx incremental: +1 documents"), added.reused
     assert total(engine, f'"{MARKER}"') == 1
     whoosh = whoosh_build(corpus, tmp_path / "whoosh", monkeypatch)
+    assert str(NEW_YEAR) in engine_facets(whoosh.search(SearchRequest(q="")))["year"]
     assert answers(engine) == answers(whoosh)
 
     # Change a document: its old text is no longer found, the new one is.
