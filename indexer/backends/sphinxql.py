@@ -22,7 +22,7 @@ Rules, with the measurements behind them (../shared/notes/scale-out.md):
   the sixth stop the four document-level facets were summed here from one row per matching
   document: at ×1000, 20,000 rows for a broad term, ~60 ms of PyMySQL decoding a search.)
 - **Less to match where nothing is ranked**: the counts and the facet batch send the unranked
-  MATCH (encode.compile_match with ranked=False: no heading boost, no partial-mode markers, no
+  MATCH (encode.compile_match with ranked=False: no heading field, no partial-mode markers, no
   synonym another synonym of its group covers) — the same clauses, ~30 % less searchd time for
   the in-context questions at ×1000 (docs/scale-out.md, seventh stop).
 - **A page asks for no more than it shows**: the ranked page's max_matches is offset + limit.
