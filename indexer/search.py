@@ -356,9 +356,9 @@ class Searcher:
 class _Counts:
     """A plan's counts from the backend, each match asked at most once per request: 0 (no
     clause matches) or "some" — 1 from backend.found, or a total already seen in `known` (an
-    unfiltered search's); nothing in the plan reads more than zero or not. With `assume`, a count that was
-    not fetched is answered "some" (1) and recorded in `assumed` (Searcher._planned), and
-    only a prefetch with `ask` goes to the backend."""
+    unfiltered search's); nothing in the plan reads more than zero or not. With `assume`, a
+    count that was not fetched is answered "some" (1) and recorded in `assumed`
+    (Searcher._planned), and only a prefetch with `ask` goes to the backend."""
 
     def __init__(self, searcher: Searcher, known: dict[MatchSpec, int] | None = None, *,
                  assume: bool = False):

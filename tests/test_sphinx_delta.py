@@ -83,7 +83,8 @@ def test_add_change_remove_then_full_equal_whoosh(tmp_path, sphinx_env, monkeypa
     # Add one document: incremental, visible, same answers as Whoosh on the same corpus. It is
     # dated in a year no other document has: the year facet's groups grow with it.
     name, text = added_document(config.corpus_dir(), 1)
-    name, text = re.sub(r"-\d{4}\.txt$", f"-{NEW_YEAR}.txt", name), re.sub(r"\d{4}年", f"{NEW_YEAR}年", text, count=1)
+    name = re.sub(r"-\d{4}\.txt$", f"-{NEW_YEAR}.txt", name)
+    text = re.sub(r"\d{4}年", f"{NEW_YEAR}年", text, count=1)
     (corpus / name).write_text(text, encoding="utf-8")
     added = index.build(corpus, folder, show_progress=False)
     assert added.reused.startswith("sphinx incremental: +1 documents"), added.reused

@@ -9,7 +9,7 @@ Rules, with the measurements behind them (../shared/notes/scale-out.md):
 - **Exact totals**: `SHOW META` total_found, exact with any max_matches (§3).
 - **Exact facets**: `OPTION max_matches` ≥ the number of groups, else groups go missing (1,474
   issuers with the default 1000: 474 lost, §3); each grouped statement sends its own number
-  of groups (the facet's names + 1, the years' span + 1, #documents + 1 for GROUP BY docid).
+  of groups (the facet's names + 1, the slot's years, #documents + 1 for GROUP BY docid).
   An MVA group counts a clause under each of its values, as the Whoosh engine does per
   distinct issuer.
 - **Few full-text evaluations per search**: Sphinx 2.2.11 evaluates the full-text query once per
@@ -59,10 +59,10 @@ from pathlib import Path
 import pymysql
 from pymysql.constants import CLIENT
 
-from indexer.facets import year_of_date
 from indexer.analysis import _WORDLIKE      # the characters the Whoosh bigram field keeps
 from indexer.backends.base import (UNORDERED, BackendError, BackendUnavailable, FilterSpec,
                                    MatchSpec, Ranked)
+from indexer.facets import year_of_date
 from indexer.sphinx import cluster, encode
 from indexer.sphinx.build import SPHINX_MANIFEST
 

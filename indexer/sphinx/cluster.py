@@ -320,14 +320,15 @@ def run_tool(argv: list[str], timeout: float = 600.0, with_build: bool = False) 
     for indexer/indextool, which do report failures, unlike searchd's start). `with_build`:
     killed when this process dies (a build's indexer and indextool; not searchd, which
     outlives the command that starts it)."""
-    if shutil.which(argv[0]) is None:
-        raise ClusterError(f"{argv[0]} not found: install Sphinx (apt-get install sphinxsearch)")
+    missing = ClusterError(f"{argv[0]} not found: install Sphinx (apt-get install sphinxsearch)")
+    if shutil.which(argv[0]) is None:       # (setpriv would only exit 127 with its own message)
+        raise missing
     if with_build and shutil.which(DIE_WITH_BUILD[0]):
         argv = [*DIE_WITH_BUILD, *argv]
     try:
         done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
     except FileNotFoundError:
-        raise ClusterError(f"{argv[0]} not found: install Sphinx (apt-get install sphinxsearch)") from None
+        raise missing from None
     except subprocess.TimeoutExpired:
         raise ClusterError(f"{' '.join(argv[:3])} … took over {timeout:.0f} s") from None
     if done.returncode != 0 or "FATAL" in done.stdout or "ERROR" in done.stdout:
