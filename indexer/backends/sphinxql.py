@@ -391,8 +391,7 @@ class SphinxQLBackend:
     def count(self, match: MatchSpec, filters: FilterSpec | None = None) -> int:
         """Exact number of matching clauses; BackendUnavailable when a shard did not answer
         (a partial count has nowhere to say so here)."""
-        [answer] = self._run([(f"SELECT id FROM {self.index} WHERE {self._where(filters)} "
-                               f"LIMIT 1 OPTION ranker=none", self._match(match, ranked=False))])
+        [answer] = self._run([self._probe(self._where(filters), match)])
         if answer.warnings:
             raise BackendUnavailable(f"部分搜索分片未响应，无法给出准确计数。 Some shards did not "
                                      f"answer: {'; '.join(answer.warnings)}")
@@ -406,8 +405,12 @@ class SphinxQLBackend:
         found there is found); the search that follows names the missing part to the reader."""
         where = self._where(None)
         return [answer.total_found > 0 for answer in self._run(
-            [(f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION ranker=none, cutoff=1",
-              self._match(match, ranked=False)) for match in matches])] if matches else []
+            [self._probe(where, match, "cutoff=1") for match in matches])] if matches else []
+
+    def _probe(self, where: str, match: MatchSpec, *options: str) -> Statement:
+        """A statement that only counts (SHOW META total_found): one row, unranked."""
+        return (f"SELECT id FROM {self.index} WHERE {where} LIMIT 1 OPTION "
+                + ", ".join(["ranker=none", *options]), self._match(match, ranked=False))
 
     def related(self, docnum: int, limit: int) -> list[tuple[int, float]]:
         """Clauses sharing the most of this clause's rarest bigrams (approximate "more like
