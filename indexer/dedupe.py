@@ -62,6 +62,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 
+from indexer.parallel import parallel_map
 from indexer.records import Document
 
 SHINGLE = 5          # characters; long enough that unrelated policy texts rarely share many
@@ -72,9 +73,15 @@ MIN_SAMPLE = 8       # below this a document is too short to sample: compare it 
 # A possible copy shares at least THRESHOLD of the smaller document's sampled shingles, less
 # this many binomial standard deviations of sampling noise.
 CANDIDATE_SIGMAS = 4
-# Shingle sets kept for comparisons: rewordings of one document sort next to each other (same
-# length), so a few hundred sets serve a full ×100 build while holding ~1/10 of its memory.
+# Shingle sets kept for the comparisons the fold still makes itself (a document too short to
+# sample, against every kept one): a few hundred hold ~1/10 of a ×100 build's memory.
 SHINGLE_CACHE = 256
+# Likely pairs measured per job (`Comparisons.measure`): a job carries its documents' texts, so
+# a few hundred documents' (~1–3 MB at ×1000); two jobs a worker are in flight.
+MEASURE_CHUNK = 1000
+# Below this many pairs to measure, starting processes costs more than it saves (×100's full
+# build: 2,436 pairs, ~2 s in one process).
+MEASURE_PARALLEL_MIN = 5000
 # Up to this many new or changed documents, a rebuild counts their shared samples with every
 # document rather than running `likely_pairs` over all (×100, one added document: 1.3 s, as
 # before, against ~5 s: `likely_pairs` orders and indexes every document's samples).
@@ -118,15 +125,41 @@ class Comparisons:
         return {"pairs": self.used, "likely": self.likely}
 
     def containment(self, a: Document, pa: Fingerprint, b: Document, pb: Fingerprint) -> float:
-        small, large = sorted((pa.size, pb.size))
-        if not small or small < MIN_SIZE_RATIO * large:
+        if not _comparable(pa.size, pb.size):
             return 0.0
+        if pa.key == pb.key:        # the same text (its digest): a set in itself, whole
+            return 1.0
         pair = (pa.key, pb.key) if pa.key <= pb.key else (pb.key, pa.key)
         found = self.known.get(pair)
         if found is None:
             found = containment(self._of(a), self._of(b))
         self.used[pair] = found
         return found
+
+    def measure(self, documents: list[Document], prints: list[Fingerprint], workers: int = 1) -> None:
+        """Work out the containment of every likely pair not known yet, ahead of the fold,
+        which then only looks the values up (the same values it would compute, so the same
+        copies). A pair's containment depends on its two texts alone, so the pairs go out in
+        jobs of MEASURE_CHUNK, each with its documents' shingle texts, to `workers` fresh
+        processes when there are at least MEASURE_PARALLEL_MIN (indexer/parallel.py: this
+        process holds the parsed corpus, which forked workers would copy). Pairs are ordered
+        by the fold's order, so a job's pairs share documents. The fold itself goes one
+        document at a time, in order: it made each set ~7 times with 256 kept (×1000: 156,789
+        sets for 21,001 documents, ~2.2 of its ~3 minutes, on one core)."""
+        first: dict[bytes, tuple[Document, Fingerprint]] = {}
+        for document, print_ in zip(documents, prints):
+            first.setdefault(print_.key, (document, print_))
+        order = {key: n for n, key in enumerate(sorted(first, key=lambda k: _preference(first[k][0])))}
+        todo = sorted(((a, b) for a, others in self.likely.items() for b in others
+                       if a < b and (a, b) not in self.known
+                       and _comparable(first[a][1].size, first[b][1].size)),
+                      key=lambda pair: sorted((order[pair[0]], order[pair[1]])))
+        chunks = [todo[i:i + MEASURE_CHUNK] for i in range(0, len(todo), MEASURE_CHUNK)]
+        jobs = (({key: _shingle_text(first[key][0]) for key in dict.fromkeys(chain.from_iterable(chunk))},
+                 chunk) for chunk in chunks)
+        with parallel_map(workers if len(todo) >= MEASURE_PARALLEL_MIN else 1, fresh=True) as map_each:
+            for chunk, values in zip(chunks, map_each(_measured, jobs)):
+                self.known.update(zip(chunk, values))
 
     def _of(self, document: Document) -> set[str]:
         found = self._shingles.get(id(document))
@@ -264,15 +297,18 @@ def _required(sampled: int) -> int:
 
 
 def fold_duplicates(documents: list[Document], prints: list[Fingerprint] | None = None,
-                    comparisons: Comparisons | None = None) -> tuple[list[Document], dict[str, str]]:
+                    comparisons: Comparisons | None = None, workers: int = 1
+                    ) -> tuple[list[Document], dict[str, str]]:
     """The documents with every near-duplicate folded into one kept copy, and the alias map
     (alias id → kept id). The kept copy is the one with the most metadata (a 文号, a date,
     issuers), then the longest text, then the smallest id: the choice never depends on order.
     `prints` (per document) and `comparisons` (what earlier builds worked out) save work;
-    the result is the same without them."""
+    the result is the same without them, and with any number of `workers` (processes that
+    measure the likely pairs: `Comparisons.measure`)."""
     prints = prints if prints is not None else [fingerprint(d) for d in documents]
     compare = comparisons if comparisons is not None else Comparisons()
     compare.find_likely(prints)
+    compare.measure(documents, prints, workers)
     kept: list[tuple[Document, Fingerprint]] = []
     kept_by_key: dict[bytes, list[int]] = {}    # fingerprint key → positions in `kept`
     unsampled: list[int] = []               # positions of kept documents too short to sample
@@ -296,6 +332,19 @@ def fold_duplicates(documents: list[Document], prints: list[Fingerprint] | None 
         kept_by_key.setdefault(print_.key, []).append(len(kept))
         kept.append((document, print_))
     return [k for k, _ in kept], aliases
+
+
+def _comparable(a: int, b: int) -> bool:
+    """Whether two shingle counts allow a copy at all (else containment is 0 unmeasured)."""
+    small, large = sorted((a, b))
+    return bool(small) and small >= MIN_SIZE_RATIO * large
+
+
+def _measured(job: tuple[dict[bytes, str], list[tuple[bytes, bytes]]]) -> list[float]:
+    """The containment of each pair of a `measure` job, from the texts it carries."""
+    texts, pairs = job
+    sets = {key: _shingles(None, text) for key, text in texts.items()}
+    return [containment(sets[a], sets[b]) for a, b in pairs]
 
 
 def _may_be_copy(shared: int, sampled: int) -> bool:

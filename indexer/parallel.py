@@ -10,6 +10,8 @@ load only what their job names.
 from __future__ import annotations
 
 import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
@@ -23,4 +25,22 @@ def parallel_map(workers: int, fresh: bool = False):
         return
     context = multiprocessing.get_context("spawn" if fresh else "fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
-        yield pool.map
+        yield lambda function, jobs: _ahead(pool, function, jobs, AHEAD * workers)
+
+
+# Jobs submitted ahead of the one whose result is awaited, per worker: each worker has its next
+# job ready while the results are taken in order.
+AHEAD = 2
+
+
+def _ahead(pool: ProcessPoolExecutor, function: Callable, jobs: Iterable, limit: int) -> Iterator:
+    """`function` over `jobs`, results in order, with at most `limit` jobs submitted and not
+    yet taken. `Executor.map` submits every job at once, so a generator of jobs that carry
+    data (the duplicate fold's texts) would all be made, and held, before the first result."""
+    pending: deque = deque()
+    for job in jobs:
+        pending.append(pool.submit(function, job))
+        if len(pending) >= limit:
+            yield pending.popleft().result()
+    while pending:
+        yield pending.popleft().result()

@@ -132,7 +132,8 @@ def parse_corpus(corpus_dir: Path, progress: Callable[[str], None] | None = None
     documents = [d for d, _, _, _ in pairs]
     assign_document_ids(documents)
     compared = Comparisons(store.read_comparisons() if store and reuse else None)
-    kept, duplicates = fold_duplicates(documents, [p for r in results for p in r.prints], compared)
+    kept, duplicates = fold_duplicates(documents, [p for r in results for p in r.prints], compared,
+                                       workers=os.cpu_count() or 1)
     for alias, original in sorted(duplicates.items()):
         report(f"{alias} is a copy of {original}")
     kept_ids = {id(d) for d in kept}

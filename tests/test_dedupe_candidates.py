@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from array import array
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from itertools import combinations
 
 import pytest
@@ -136,3 +136,39 @@ def test_candidates_on_the_seed_corpus_with_edited_copies(corpus_dir):
     pairs = found(likely_of(prints))
     assert pairs == counted(prints)
     assert len(pairs) >= len(documents) // 2
+
+
+def _document(name: str, text: str) -> Document:
+    return Document(id=name, title=name, doc_number="", issuers=[], date="", doc_type="",
+                    source=f"{name}.txt", clauses=[Clause(id="1", label="", heading="", text=text,
+                                                          parent=None, kind="paragraph")])
+
+
+def test_the_fold_gives_the_same_copies_with_its_pairs_measured_ahead_in_other_processes(
+        monkeypatch, corpus_dir):
+    """Comparisons.measure: every pair the fold compares is measured ahead, in jobs, here in two
+    fresh processes (the fold itself makes no shingle set), and the copies are those the fold
+    finds measuring each pair itself."""
+    documents = pipeline.build_corpus(corpus_dir).documents[:8]
+    copies = [replace(d, id=d.id + "-copy", clauses=[replace(c, text=c.text.replace("的", "之", 1))
+                                                      for c in d.clauses]) for d in documents]
+    made = []
+    of = dedupe.Comparisons._of
+    monkeypatch.setattr(dedupe.Comparisons, "_of", lambda self, d: made.append(d.id) or of(self, d))
+
+    def fold(workers: int) -> tuple[list[str], dict[str, str]]:
+        fresh = [replace(d, aliases=[]) for d in [*documents, *copies]]
+        kept, aliases = dedupe.fold_duplicates(fresh, workers=workers)
+        return [d.id for d in kept], aliases
+
+    measure = dedupe.Comparisons.measure
+    monkeypatch.setattr(dedupe.Comparisons, "measure", lambda *args, **kwargs: None)
+    by_the_fold = fold(1)
+    assert made, "without measure the fold makes the sets"
+    monkeypatch.setattr(dedupe.Comparisons, "measure", measure)
+    monkeypatch.setattr(dedupe, "MEASURE_PARALLEL_MIN", 0)
+    monkeypatch.setattr(dedupe, "MEASURE_CHUNK", 3)
+    made.clear()
+    assert fold(2) == by_the_fold and not made
+    assert fold(1) == by_the_fold and not made
+    assert len(by_the_fold[1]) == len(documents)
