@@ -17,7 +17,7 @@ writes them beside the documents (indexer/index.py `publish` calls `write`):
 
 Where the work happens, and why: what one clause contributes — its words before stop words
 (`cooccur.segment`) and its echo sketch (`echoes.sketch`: skeleton digest, band keys, shingle
-codes) — depends on that clause alone, so the parse workers compute it per file
+count) — depends on that clause alone, so the parse workers compute it per file
 (`document_inputs`, called by indexer/pipeline.py) and the parse cache keeps it with the file's
 documents. A rebuild therefore segments and sketches only new or changed files; `write` then
 assembles the word sets (numbering the words, taking out the stop words) and the echoes
@@ -83,7 +83,8 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     table, docnums, docnum = echoes.EchoClauses(), array("i"), 0
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
-            if table.add(d.id, c.id, d.date, sketch):
+            text = texts[docnum]
+            if table.add(d.id, c.id, d.date, sketch, text, echoes.label_length(text, c.label)):
                 docnums.append(docnum)
             docnum += 1
     # The bucket cap is read here, at build time, not bound as a default (tests lower it).

@@ -299,7 +299,7 @@ def echo_work(monkeypatch) -> dict:
         return real_inputs(document, texts)
 
     def compare(a, partners, sets, *rest):
-        seen["checked"].append(sets.sketches[a].digest)
+        seen["checked"].append(sets.clauses.sketches[a].digest)
         return real_compare(a, partners, sets, *rest)
     monkeypatch.setattr(analytics_files, "document_inputs", inputs)
     monkeypatch.setattr(echoes, "_compare", compare)

@@ -14,12 +14,12 @@ would echo everywhere and mean nothing.
 Similarity: Jaccard of the two skeletons' sets of 5-character shingles (|A∩B| / |A∪B|); a pair
 is an echo when it reaches `threshold` (default 0.7) and the clauses belong to different
 documents. Each pair is reported once, the earlier document (by date, then id) first, as the
-likely source. Shingles are compared as 64-bit codes (`shingle_codes`: the shingle's UTF-32
-bytes read as one integer, modulo a fixed 64-bit prime), not as strings: an integer set takes a
-fraction of the memory, and two different shingles get the same code only if their difference
-is a multiple of the prime (a chance of about 2⁻⁶⁴ per pair of shingles).
-The exact check counts the intersection of two roaring bitmaps of the codes' dense numbers
-(`_Bitmaps`: pyroaring, in C).
+likely source. The exact check counts the intersection of two roaring bitmaps of the shingles'
+dense numbers (`_Bitmaps`: pyroaring, in C), the shingles cut from the clauses' texts as they
+are compared: a clause's sketch keeps only how many distinct shingles it has, and the build has
+its texts in memory anyway (the normalised texts it writes), so neither the parse cache nor the
+build holds shingle lists. Until the ninth stop each sketch held its shingles as sorted 64-bit
+codes, ~1.3 KB a clause: ~0.9 GB of ×1000's build memory, for no faster a check.
 
 Scaling (no all-pairs comparison): candidates come from a banded sketch (locality-sensitive
 hashing). Each clause samples *fingerprints* — the 5-character shingles that start at an anchor
@@ -98,9 +98,10 @@ from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from itertools import accumulate, chain, compress, islice
+from itertools import accumulate, chain, compress, islice, repeat
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import mul
 from html import escape
 from pathlib import Path
 from typing import NamedTuple
@@ -118,7 +119,6 @@ ROWS = 3
 ANCHOR_RATE = 2          # one CJK character in ANCHOR_RATE starts a fingerprint
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_MIN_CHARS = 30
-SHINGLE_PRIME = 0xD6E8FEB86659FD99   # a 64-bit prime: shingle codes are taken modulo it
 _SIZE_SLACK = 1e-9       # the size filter never rejects a pair at exactly the threshold
 # A band key held by more clauses than this is *common* and makes no candidates (module
 # docstring, *Common wording*). The ×100 benchmark's largest bucket holds 166 clauses (every
@@ -160,7 +160,7 @@ class Sketch(NamedTuple):
     in the parse cache: indexer/analytics_files.py `document_inputs`)."""
     digest: str              # the skeleton's 64-bit BLAKE2b, hex: "is this clause unchanged?"
     keys: tuple[int, ...]    # its band keys, each (ROWS checksums) packed into one int exactly
-    shingles: array          # array("Q"): its distinct shingle codes, sorted
+    size: int                # how many distinct shingles it has
 
 
 def skeleton(normalised: str) -> str:
@@ -170,14 +170,6 @@ def skeleton(normalised: str) -> str:
 
 def shingles(text: str) -> set[str]:
     return {text[i:i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
-
-
-def shingle_codes(text: str) -> array:
-    """The distinct shingles of `text` as sorted 64-bit codes (see the module docstring)."""
-    data, width = text.encode("utf-32-be"), 4 * SHINGLE
-    code = int.from_bytes
-    return array("Q", sorted({code(data[i:i + width], "big") % SHINGLE_PRIME
-                              for i in range(0, len(data) - width + 1, 4)}))
 
 
 def band_keys(text: str) -> list[tuple[int, tuple[int, ...]]]:
@@ -211,7 +203,7 @@ def sketch(normalised: str, min_chars: int = DEFAULT_MIN_CHARS) -> Sketch | None
         return None
     return Sketch(digest=hashlib.blake2b(text.encode(), digest_size=8).hexdigest(),
                   keys=tuple(_packed(band) for _, band in band_keys(text)),
-                  shingles=shingle_codes(text))
+                  size=len(shingles(text)))
 
 
 def echo_inputs(documents: Iterable[Document],
@@ -231,27 +223,43 @@ def echo_inputs(documents: Iterable[Document],
 
 def without_label(text: str, label: str) -> str:
     """A clause's normalised displayed text without its normalised label in front."""
+    return text[label_length(text, label):]
+
+
+def label_length(text: str, label: str) -> int:
+    """How many characters of a clause's normalised displayed text are its normalised label."""
     prefix = normalize(label) if label else ""
-    return text[len(prefix):] if prefix and text.startswith(prefix) else text
+    return len(prefix) if prefix and text.startswith(prefix) else 0
 
 
 @dataclass
 class EchoClauses:
-    """The sketched clauses of a collection, in document order (a document's clauses together)."""
+    """The sketched clauses of a collection, in document order (a document's clauses together),
+    each with the text it was sketched from: `texts[i][starts[i]:]` (a normalised displayed text
+    held elsewhere anyway, and where its label ends, so that no text is copied here)."""
     doc_ids: list[str] = field(default_factory=list)
     clause_ids: list[str] = field(default_factory=list)
     dates: list[str] = field(default_factory=list)
     sketches: list[Sketch] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+    starts: array = field(default_factory=lambda: array("i"))
 
-    def add(self, doc_id: str, clause_id: str, date: str, found: Sketch | None) -> bool:
-        """Add the clause when it has a sketch (else it takes part in no echo); whether it did."""
+    def add(self, doc_id: str, clause_id: str, date: str, found: Sketch | None, text: str,
+            start: int = 0) -> bool:
+        """Add the clause when it has a sketch (else it takes part in no echo); whether it did.
+        `found` is the sketch of `text[start:]`."""
         if found is None:
             return False
         self.doc_ids.append(doc_id)
         self.clause_ids.append(clause_id)
         self.dates.append(date)
         self.sketches.append(found)
+        self.texts.append(text)
+        self.starts.append(start)
         return True
+
+    def skeleton(self, i: int) -> str:
+        return skeleton(self.texts[i][self.starts[i]:])
 
     def __len__(self) -> int:
         return len(self.sketches)
@@ -262,7 +270,7 @@ def find_echoes(clauses: Sequence[EchoInput], threshold: float = DEFAULT_THRESHO
     """Every pair of clauses of different documents at or above `threshold`, most similar first."""
     table = EchoClauses()
     for c in clauses:
-        table.add(c.doc_id, c.clause_id, c.date, sketch(c.text, min_chars))
+        table.add(c.doc_id, c.clause_id, c.date, sketch(c.text, min_chars), c.text)
     rows, _ = compute(table, threshold, max_bucket=max_bucket)
     return [EchoPair(doc_a=a, clause_a=ca, doc_b=b, clause_b=cb, similarity=s)
             for a, ca, b, cb, s in rows]
@@ -404,7 +412,7 @@ def _newly_rare(clauses: EchoClauses, threshold: float, kept: set[int], a: array
             todo[x].update(y for y in group[k + 1:]
                            if docs[y] != docs[x] and (x, y) not in known)
     found = _Found()
-    sets = _Bitmaps(clauses.sketches)
+    sets = _Bitmaps(clauses)
     for x, partners in todo.items():
         _compare(x, partners, sets, threshold, found)
     return found
@@ -425,7 +433,7 @@ def _checked(clauses: EchoClauses, threshold: float, changed: list[bool], increm
     # without CJK characters has no band key, and no partner).
     todo.sort(key=lambda i: (min((_first(buckets[k]) for k in sketches[i].keys if k in buckets),
                                  default=i), i))
-    sets = _Bitmaps(sketches)
+    sets = _Bitmaps(clauses)
     found = _Found()
     for a in todo:
         partners: set[int] = set()
@@ -474,10 +482,10 @@ class _Found:
 
 
 class _Bitmaps:
-    """Clause number → its shingle set as a roaring bitmap (pyroaring), made on first use. The
-    bitmap holds dense numbers, not the 64-bit codes: each distinct code gets the next number on
-    first sight (a bijection, so intersection sizes are exact), and a clause's codes, first seen
-    together, get neighbouring numbers, which a roaring bitmap stores in one or two
+    """Clause number → its shingle set as a roaring bitmap (pyroaring), made on first use from
+    its skeleton. The bitmap holds dense numbers: each distinct shingle gets the next number on
+    first sight (a bijection, so intersection sizes are exact), and a clause's shingles, first
+    seen together, get neighbouring numbers, which a roaring bitmap stores in one or two
     sorted-array containers. The intersection size is then counted in C.
 
     At most CAPACITY bitmaps are kept: past that, `trim` (called between two clauses'
@@ -491,11 +499,11 @@ class _Bitmaps:
     distinct codes' numbering and every clause's bitmap 2.7 s; ~40 MB for all the bitmaps."""
     CAPACITY = 100_000
 
-    def __init__(self, sketches: Sequence[Sketch]):
-        self.sketches = sketches
-        self.maps: list[FrozenBitMap | None] = [None] * len(sketches)
-        self.sizes = array("i", (len(s.shingles) for s in sketches))
-        self.numbers: dict[int, int] = {}
+    def __init__(self, clauses: EchoClauses):
+        self.clauses = clauses
+        self.maps: list[FrozenBitMap | None] = [None] * len(clauses)
+        self.sizes = array("i", (s.size for s in clauses.sketches))
+        self.numbers: dict[str, int] = {}
         self.alive: list[int] = []
 
     def __getitem__(self, i: int) -> FrozenBitMap:
@@ -503,7 +511,9 @@ class _Bitmaps:
         if found is None:
             numbers = self.numbers
             number = numbers.setdefault
-            found = self.maps[i] = FrozenBitMap([number(c, len(numbers)) for c in self.sketches[i].shingles])
+            text = self.clauses.skeleton(i)
+            found = self.maps[i] = FrozenBitMap([number(text[k:k + SHINGLE], len(numbers))
+                                                 for k in range(len(text) - SHINGLE + 1)])
             self.alive.append(i)
         return found
 
@@ -555,15 +565,20 @@ def _compare(a: int, partners: Iterable[int], sets: _Bitmaps, threshold: float,
     low, high = size * threshold - _SIZE_SLACK, size / threshold + _SIZE_SLACK
     sizes, maps = sets.sizes, sets.maps
     shared_with = own.intersection_cardinality
+    echoes, similarities = [], []
     for b in partners:
         other_size = sizes[b]
         if low <= other_size <= high:   # else Jaccard ≤ min/max size < threshold
             shared = shared_with(maps[b] or sets[b])
             similarity = shared / (size + other_size - shared)
             if similarity >= threshold:
-                found.x.append(min(a, b))
-                found.y.append(max(a, b))
-                found.t.append(round(round(similarity, 3) * 1000))
+                echoes.append(b)
+                similarities.append(similarity)
+    # Appended together, by C-level maps: ×1000 finds ~43 M echoes, and one Python min, max,
+    # two rounds and three appends each took ~100 of the ~550 profiled seconds.
+    found.x.extend(map(min, repeat(a), echoes))
+    found.y.extend(map(max, repeat(a), echoes))
+    found.t.extend(map(round, map(mul, map(round, similarities, repeat(3)), repeat(1000))))
 
 
 def _earlier_first(clauses: EchoClauses, a: int, b: int) -> tuple[int, int]:
