@@ -31,12 +31,17 @@ def clause_context(document: Document, ancestors: list[Clause]) -> str:
 
 
 def document_texts(document: Document) -> DocumentTexts:
-    out = DocumentTexts([], [], [])
+    """Sibling clauses share their context: it is normalised once and held once (one string
+    in memory and in the parse cache, whose pickling keeps one object once)."""
+    out, contexts = DocumentTexts([], [], []), {}
     for entry in present.outline(document):
         clause = entry.clause
         out.texts.append(analysis.normalize(clause_text(clause)))
         out.headings.append(analysis.normalize(f"{clause.label} {clause.heading}"))
-        out.contexts.append(analysis.normalize(clause_context(document, entry.ancestors)))
+        context = clause_context(document, entry.ancestors)
+        if context not in contexts:
+            contexts[context] = analysis.normalize(context)
+        out.contexts.append(contexts[context])
     return out
 
 
