@@ -90,7 +90,7 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
     # The bucket cap is read here, at build time, not bound as a default (tests lower it).
     state = echoes.compute_state(table, previous=read_echo_state(previous) if previous else None,
                                  max_bucket=echoes.MAX_BUCKET)
-    store.write_bytes(Path(version) / store.ECHO_STATE, state.to_bytes())
+    store.write_bytes(Path(version) / store.ECHO_STATE, state.to_parts())
     store.write_bytes(Path(version) / store.ECHO_INDEX, echoes.index_parts(state, docnums, docnum))
     store.write_json(Path(version) / store.ECHO_COMMON, echoes.common_wording(state, echoes.MAX_BUCKET))
 

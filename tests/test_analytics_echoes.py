@@ -238,6 +238,9 @@ def test_the_state_round_trips_and_anything_else_reads_as_none():
     assert EchoState.from_bytes(data.replace(old_format, b'"format": 9', 1)) is None
     assert state.keys and EchoState.from_bytes(data).keys == state.keys
     assert EchoState.from_bytes(echoes.STATE_MAGIC + b"\xff" * 40) is None
+    # Written in parts, the pairs straight from the state's own arrays (no copies held).
+    parts = state.to_parts()
+    assert {id(part.obj) for part in parts if isinstance(part, memoryview)} >= {id(state.a), id(state.b), id(state.t)}
 
 
 def test_a_big_bucket_pairs_every_member():
