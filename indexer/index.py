@@ -202,7 +202,7 @@ def _write_files(version: Path, corpus: Corpus, corpus_dir: Path, graph: Citatio
         kept_warnings = originals.write(
             version, corpus_dir, (d.source for d in corpus.documents), (inputs or {}).get("files", {}),
             previous, _manifest(previous).get("inputs", {}).get("files") if previous else None)
-        write_json(version / store.NORMALIZED, normalized)
+        store.write_normalized(version, normalized)
         write_json(version / store.DOCUMENT_ALIASES, corpus.aliases)
         def the_rest() -> None:
             store.write_citations(version, graph)

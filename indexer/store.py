@@ -237,6 +237,24 @@ def write_documents(version: Path, documents: list[Document]) -> None:
     write_text_parts(Path(version) / DOCUMENTS, _json_array(document_to_dict(d) for d in documents))
 
 
+def write_normalized(version: Path, normalized: dict[str, list[str]]) -> None:
+    """normalized.json, as json.dumps writes it, a thousand strings at a time: at ×1000 its
+    ~190 M characters were one string and then its UTF-8 (~1 GB held while it was written)."""
+    write_text_parts(Path(version) / NORMALIZED, _json_lists(normalized))
+
+
+def _json_lists(lists: dict[str, list[str]], chunk: int = 1000):
+    """json.dumps(lists) of a dict of lists, in parts (the same text: tests/test_store.py)."""
+    yield "{"
+    for n, (key, values) in enumerate(lists.items()):
+        yield (", " if n else "") + json.dumps(key, ensure_ascii=False) + ": ["
+        for start in range(0, len(values), chunk):
+            yield ((", " if start else "")
+                   + json.dumps(values[start:start + chunk], ensure_ascii=False)[1:-1])
+        yield "]"
+    yield "}"
+
+
 def _json_array(items):
     yield "["
     for n, item in enumerate(items):

@@ -89,3 +89,12 @@ def test_a_store_written_before_the_provenance_flag_reads_as_official_text():
     del data["press_summary"]
     assert store.document_from_dict(data).press_summary is False
     assert store.export_dict(sample_document())["press_summary"] is True
+
+
+def test_normalized_json_is_written_in_parts_as_json_dumps_writes_it(tmp_path):
+    normalized = {"texts": [f"第{n}条 “引号” \\ 与 \u2028{n}" for n in range(2503)],
+                  "headings": [], "contexts": ["一"]}
+    parts = list(store._json_lists(normalized, chunk=100))
+    assert "".join(parts) == json.dumps(normalized, ensure_ascii=False) and len(parts) > 20
+    store.write_normalized(tmp_path, normalized)
+    assert json.loads((tmp_path / store.NORMALIZED).read_text(encoding="utf-8")) == normalized
