@@ -40,8 +40,10 @@ those 21,398 full comparisons took as long as finding them.
 
 Memory and rebuilds: a document is known here by its `Fingerprint` (sampled shingles as CRC32
 numbers, a digest of its text, its shingle count), worked out per file by the parse workers
-and kept in the parse cache; full shingle sets are made only for a pair to compare and kept
-for a few hundred documents (they were most of a ×100 build's 2.5 GB). Each document's likely
+and kept in the parse cache; full shingle sets are made only for pairs to compare: per job
+of likely pairs, in the processes that measure them ahead of the fold (`Comparisons.measure`;
+×1000: the fold's comparisons 143 → 74–82 s on two cores), or kept for a few hundred documents
+when the fold compares itself (they were most of a ×100 build's 2.5 GB). Each document's likely
 copies and each pair's containment are remembered by text digest (`Comparisons`, kept beside
 the parse cache), so a rebuild looks for likely copies only of new or changed documents
 (pairs with one, against all) and compares only their pairs, and folds in the same order with
