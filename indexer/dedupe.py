@@ -343,10 +343,20 @@ def _comparable(a: int, b: int) -> bool:
 
 
 def _measured(job: tuple[dict[bytes, str], list[tuple[bytes, bytes]]]) -> list[float]:
-    """The containment of each pair of a `measure` job, from the texts it carries."""
+    """The containment of each pair of a `measure` job, from the texts it carries. A set is
+    made at a document's first pair and dropped after its last: a job's thousand pairs name
+    up to two thousand documents, and all their sets at once held ~1.2 GB at ×1000."""
     texts, pairs = job
-    sets = {key: _shingles(None, text) for key, text in texts.items()}
-    return [containment(sets[a], sets[b]) for a, b in pairs]
+    last = {key: n for n, pair in enumerate(pairs) for key in pair}
+    sets: dict[bytes, set[str]] = {}
+    found = []
+    for n, pair in enumerate(pairs):
+        a, b = (sets.get(key) or sets.setdefault(key, _shingles(None, texts[key])) for key in pair)
+        found.append(containment(a, b))
+        for key in pair:
+            if last[key] == n:
+                sets.pop(key, None)
+    return found
 
 
 def _may_be_copy(shared: int, sampled: int) -> bool:

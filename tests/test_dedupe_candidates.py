@@ -6,6 +6,7 @@ sample frequencies) remembered."""
 from __future__ import annotations
 
 import hashlib
+import weakref
 from array import array
 from dataclasses import asdict, replace
 from itertools import combinations
@@ -172,3 +173,27 @@ def test_the_fold_gives_the_same_copies_with_its_pairs_measured_ahead_in_other_p
     assert fold(2) == by_the_fold and not made
     assert fold(1) == by_the_fold and not made
     assert len(by_the_fold[1]) == len(documents)
+
+
+class _Set(set):
+    """A set that can be weakly referenced (to see which are still held)."""
+
+
+def test_a_measure_job_holds_a_set_only_between_its_first_and_last_pair(monkeypatch):
+    made: list = []
+
+    def shingles(document, text):
+        alive = sum(ref() is not None for ref in made)
+        found = _Set(text[i:i + 5] for i in range(len(text) - 4))
+        made.append(weakref.ref(found))
+        peaks.append(alive)
+        return found
+    peaks: list[int] = []
+    monkeypatch.setattr(dedupe, "_shingles", shingles)
+    keys = [bytes([n]) for n in range(40)]
+    base = "".join(map(chr, range(0x4E00, 0x4E00 + 200)))
+    texts = {k: base + str(n) * 6 for n, k in enumerate(keys)}
+    pairs = list(zip(keys, keys[1:]))          # each document in two neighbouring pairs
+    values = dedupe._measured((texts, pairs))
+    assert len(values) == len(pairs) and all(0.9 < v < 1 for v in values)
+    assert len(made) == len(keys) and max(peaks) <= 2
