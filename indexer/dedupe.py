@@ -81,6 +81,7 @@ SHINGLE_CACHE = 256
 # Likely pairs measured per job (`Comparisons.measure`): a job carries its documents' texts, so
 # a few hundred documents' (~1–3 MB at ×1000); two jobs a worker are in flight.
 MEASURE_CHUNK = 1000
+MEASURE_AHEAD = 2     # jobs a worker submitted ahead: each holds its documents' texts
 # Below this many pairs to measure, starting processes costs more than it saves (×100's full
 # build: 2,436 pairs, ~2 s in one process).
 MEASURE_PARALLEL_MIN = 5000
@@ -159,7 +160,8 @@ class Comparisons:
         chunks = [todo[i:i + MEASURE_CHUNK] for i in range(0, len(todo), MEASURE_CHUNK)]
         jobs = (({key: _shingle_text(first[key][0]) for key in dict.fromkeys(chain.from_iterable(chunk))},
                  chunk) for chunk in chunks)
-        with parallel_map(workers if len(todo) >= MEASURE_PARALLEL_MIN else 1, fresh=True) as map_each:
+        with parallel_map(workers if len(todo) >= MEASURE_PARALLEL_MIN else 1, fresh=True,
+                          ahead=MEASURE_AHEAD) as map_each:
             for chunk, values in zip(chunks, map_each(_measured, jobs)):
                 self.known.update(zip(chunk, values))
 
