@@ -67,8 +67,10 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
           inputs: Sequence[DocumentInputs] | None = None, previous: Path | None = None) -> None:
     """Copy the stop words into the version's config, then write the word sets and the echoes.
     `texts` are the normalised clause texts in docnum order (index.normalized_clauses);
-    `inputs` each document's DocumentInputs (computed here, in parallel, when not given);
-    `previous` the previous version, whose echoes are reused where nothing changed."""
+    `inputs` each document's DocumentInputs (computed here, in parallel, when not given),
+    whose word lists are emptied once counted: the echoes, next, need the sketches only, and
+    ×1000's ~320 MB of word strings were held through them; `previous` the previous version,
+    whose echoes are reused where nothing changed."""
     source = aliases.config_file(corpus_dir, STOPWORDS)
     if source.exists():
         shutil.copyfile(source, Path(version) / store.CONFIG / STOPWORDS)
@@ -80,6 +82,8 @@ def write(version: Path, corpus_dir: Path, documents: Sequence[Document], texts:
         cooccur.load_stopwords(version))
     store.write_text_parts(Path(version) / store.WORD_STATS, stats.json_parts())
     del stats
+    for found in inputs:
+        found.words.clear()
     table, docnums, docnum = echoes.EchoClauses(), array("i"), 0
     for d, found in zip(documents, inputs):
         for c, sketch in zip(d.clauses, found.sketches, strict=True):
