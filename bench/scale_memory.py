@@ -47,6 +47,8 @@ class MemoryPeak:
     samples: int = 0
     killed_at_cap: bool = False
     longest_pause_s: float = 0.0    # the longest gap between two samples
+    at_s: float = 0.0               # seconds after sampling started, at the highest total
+    at_peak: list = field(default_factory=list)     # [process name, PSS MB] then, largest first
     counted: str = ("PSS of the build process tree (build, parse workers, indexer, indextool) "
                     "+ the searchd nodes, summed per sample")
 
@@ -65,6 +67,13 @@ def usage_kb(pid: int) -> tuple[int, int]:
     return pss, rss
 
 
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return "?"
+
+
 @dataclass
 class Sampler:
     """Samples in a thread from start() until stop(); `peak` holds the result."""
@@ -78,6 +87,7 @@ class Sampler:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def start(self) -> Sampler:
+        self._started = time.perf_counter()
         self._thread.start()
         return self
 
@@ -96,7 +106,11 @@ class Sampler:
         p.samples += 1
         p.processes = max(p.processes, sum(1 for u in tree_use if u[1]) + len(self.daemons))
         p.tree_pss_mb, p.daemons_pss_mb = max(p.tree_pss_mb, tree_pss), max(p.daemons_pss_mb, daemons_pss)
-        p.total_pss_mb = max(p.total_pss_mb, tree_pss + daemons_pss)
+        if tree_pss + daemons_pss > p.total_pss_mb:
+            p.total_pss_mb, p.at_s = tree_pss + daemons_pss, round(time.perf_counter() - self._started, 1)
+            p.at_peak = sorted(([_name(pid), round(u[0] / 1024)] for pid, u in
+                                zip(pids + self.daemons, tree_use + daemon_use) if u[0]),
+                               key=lambda entry: -entry[1])
         p.total_rss_mb = max(p.total_rss_mb, total_rss)
         if self.cap_mb and tree_pss + daemons_pss > self.cap_mb and not p.killed_at_cap:
             p.killed_at_cap = True

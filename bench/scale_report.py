@@ -55,15 +55,17 @@ def memory_table(runs: list) -> str:
     for r in runs:
         p = r.build.memory if r.build else None
         if p is None:
-            rows.append([f"×{r.scale}"] + ["–"] * 7)
+            rows.append([f"×{r.scale}"] + ["–"] * 8)
             continue
-        rows.append([f"×{r.scale}", f"{p.total_pss_mb:,.0f}", f"{p.tree_pss_mb:,.0f}",
-                     f"{p.daemons_pss_mb:,.0f}", f"{p.total_rss_mb:,.0f}", str(p.processes),
-                     f"≤ {MEMORY_LIMIT_MB:,} MB", _met(p.total_pss_mb <= MEMORY_LIMIT_MB)])
+        at_peak = ", ".join(f"{name} {mb:,}" for name, mb in p.at_peak[:4])
+        rows.append([f"×{r.scale}", f"{p.total_pss_mb:,.0f}", f"{p.at_s:,.0f} s: {at_peak}" if at_peak else "–",
+                     f"{p.tree_pss_mb:,.0f}", f"{p.daemons_pss_mb:,.0f}", f"{p.total_rss_mb:,.0f}",
+                     str(p.processes), f"≤ {MEMORY_LIMIT_MB:,} MB", _met(p.total_pss_mb <= MEMORY_LIMIT_MB)])
     return ("Peak memory of the whole build, MB (PSS sampled from /proc every 0.25 s or less "
             "often for large processes: the build process, its parse workers, indexer and "
             "indextool, plus both searchd; RSS sum = shared pages counted in each process):\n\n") + _table(
-        ["scale", "peak total (PSS)", "build tree", "searchd", "RSS sum", "processes", "target", ""], rows)
+        ["scale", "peak total (PSS)", "when, and the largest processes then (PSS)", "build tree",
+         "searchd", "RSS sum", "processes", "target", ""], rows)
 
 
 def _latency(run) -> Latency | None:

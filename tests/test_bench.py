@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from bench import __main__ as cli
 from bench import baseline, generate, report
 from bench.queries import QUERY_MIX
+from bench.scale_memory import Sampler
 from bench.results import (BaselineBuildTimes, BuildTimes, CorpusStats, Latency, QueryRun,
                            RebuildTimes, ScaleResult)
 from indexer import analysis, pipeline
@@ -257,3 +260,13 @@ def test_bad_arguments_get_a_message(argv, message, capsys):
         cli.parse_args(argv)
     assert stop.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_memory_sampler_says_when_the_peak_was_and_who_held_it():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.6); "
+                              "x = bytearray(80_000_000); x[::4096] = b'1' * len(x[::4096]); time.sleep(1.2)"])
+    sampler = Sampler(child.pid).start()
+    child.wait()
+    peak = sampler.stop()
+    assert peak.total_pss_mb >= 75 and peak.at_s >= 0.5
+    assert peak.at_peak[0][0].startswith("python") and peak.at_peak[0][1] >= 75
