@@ -78,8 +78,8 @@ CANDIDATE_SIGMAS = 4
 # Shingle sets kept for the comparisons the fold still makes itself (a document too short to
 # sample, against every kept one): a few hundred hold ~1/10 of a ×100 build's memory.
 SHINGLE_CACHE = 256
-# Likely pairs measured per job (`Comparisons.measure`): a job carries its documents' texts, so
-# a few hundred documents' (~1–3 MB at ×1000); two jobs a worker are in flight.
+# Likely pairs measured per job (`Comparisons.measure`): a job carries its documents' texts, up
+# to two thousand documents' (~15 MB at ×1000), and MEASURE_AHEAD jobs a worker are in flight.
 MEASURE_CHUNK = 1000
 MEASURE_AHEAD = 2     # jobs a worker submitted ahead: each holds its documents' texts
 # Below this many pairs to measure, starting processes costs more than it saves (×100's full

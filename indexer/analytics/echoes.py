@@ -565,19 +565,19 @@ def _compare(a: int, partners: Iterable[int], sets: _Bitmaps, threshold: float,
     low, high = size * threshold - _SIZE_SLACK, size / threshold + _SIZE_SLACK
     sizes, maps = sets.sizes, sets.maps
     shared_with = own.intersection_cardinality
-    echoes, similarities = [], []
+    matched, similarities = [], []
     for b in partners:
         other_size = sizes[b]
         if low <= other_size <= high:   # else Jaccard ≤ min/max size < threshold
             shared = shared_with(maps[b] or sets[b])
             similarity = shared / (size + other_size - shared)
             if similarity >= threshold:
-                echoes.append(b)
+                matched.append(b)
                 similarities.append(similarity)
     # Appended together, by C-level maps: ×1000 finds ~43 M echoes, and one Python min, max,
     # two rounds and three appends each took ~100 of the ~550 profiled seconds.
-    found.x.extend(map(min, repeat(a), echoes))
-    found.y.extend(map(max, repeat(a), echoes))
+    found.x.extend(map(min, repeat(a), matched))
+    found.y.extend(map(max, repeat(a), matched))
     found.t.extend(map(round, map(mul, map(round, similarities, repeat(3)), repeat(1000))))
 
 
