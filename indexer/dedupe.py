@@ -370,9 +370,9 @@ def _may_be_copy(shared: int, sampled: int) -> bool:
 def containment(a: set[str], b: set[str]) -> float:
     """Share of the smaller set's shingles found in the other set; 0 when either is empty or
     the smaller is less than half the larger."""
-    small, large = (a, b) if len(a) <= len(b) else (b, a)
-    if not small or len(small) < MIN_SIZE_RATIO * len(large):
+    if not _comparable(len(a), len(b)):
         return 0.0
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
     return len(small & large) / len(small)
 
 
