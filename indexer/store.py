@@ -36,7 +36,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, fields
 from pathlib import Path
@@ -240,17 +240,23 @@ def write_documents(version: Path, documents: list[Document]) -> None:
 def write_normalized(version: Path, normalized: dict[str, list[str]]) -> None:
     """normalized.json, as json.dumps writes it, a thousand strings at a time: at ×1000 its
     ~190 M characters were one string and then its UTF-8 (~1 GB held while it was written)."""
-    write_text_parts(Path(version) / NORMALIZED, _json_lists(normalized))
+    write_text_parts(Path(version) / NORMALIZED, json_parts(normalized))
 
 
-def _json_lists(lists: dict[str, list[str]], chunk: int = 1000):
-    """json.dumps(lists) of a dict of lists, in parts (the same text: tests/test_store.py)."""
+def json_parts(mapping: dict, chunk: int = 1000) -> Iterator[str]:
+    """json.dumps(mapping, ensure_ascii=False) in parts (the same text: tests/test_store.py),
+    each list value a thousand items at a time: a large file or header, such as normalized.json
+    or an echo state's, without its whole text held twice (str, then bytes) at once."""
     yield "{"
-    for n, (key, values) in enumerate(lists.items()):
-        yield (", " if n else "") + json.dumps(key, ensure_ascii=False) + ": ["
-        for start in range(0, len(values), chunk):
+    for n, (key, value) in enumerate(mapping.items()):
+        yield (", " if n else "") + json.dumps(key, ensure_ascii=False) + ": "
+        if not isinstance(value, list):
+            yield json.dumps(value, ensure_ascii=False)
+            continue
+        yield "["
+        for start in range(0, len(value), chunk):
             yield ((", " if start else "")
-                   + json.dumps(values[start:start + chunk], ensure_ascii=False)[1:-1])
+                   + json.dumps(value[start:start + chunk], ensure_ascii=False)[1:-1])
         yield "]"
     yield "}"
 

@@ -8,6 +8,8 @@ from collections import Counter
 from dataclasses import replace
 from itertools import combinations
 
+import pytest
+
 from analytics_support import clause, document
 from indexer import analytics_files, store
 from indexer.analytics.common import csv_text
@@ -241,6 +243,52 @@ def test_the_state_round_trips_and_anything_else_reads_as_none():
     # Written in parts, the pairs straight from the state's own arrays (no copies held).
     parts = state.to_parts()
     assert {id(part.obj) for part in parts if isinstance(part, memoryview)} >= {id(state.a), id(state.b), id(state.t)}
+
+
+def test_the_state_is_written_and_indexed_in_chunks_as_whole(tmp_path, monkeypatch):
+    """The state file's band keys made a few clauses at a time are the bytes made at once; the
+    index made from the file, a few pairs at a time, is the index made from the state."""
+    _, state = compute(table_of(synthetic(random.Random(7))))
+    whole = state.to_bytes()
+    monkeypatch.setattr(echoes, "KEY_CHUNK", 3)
+    assert state.to_bytes() == whole and len(state.keys) > 3 * 10
+    path = tmp_path / store.ECHO_STATE
+    store.write_bytes(path, state.to_parts())
+    assert EchoState.from_bytes(path.read_bytes()) == state
+    docnums = [3 * i for i in range(len(state.doc_ids))]
+    clauses = 3 * len(state.doc_ids)
+    monkeypatch.setattr(echoes.StatePairs, "CHUNK", 7)
+    from_file = echoes.StatePairs(path)
+    assert from_file.count == len(state.t) > 7 * 5
+    assert [x for chunk in from_file.pair_columns() for x in chunk[2]] == list(state.t)
+    assert (b"".join(echoes.index_parts(from_file, docnums, clauses))
+            == b"".join(echoes.index_parts(state, docnums, clauses)))
+    (tmp_path / "other").write_bytes(b"CESOUEIX" + whole[8:])
+    with pytest.raises(ValueError):
+        echoes.StatePairs(tmp_path / "other")
+
+
+def test_ordering_drains_the_found_pairs():
+    """`_ordered` takes the pairs from the end of the found arrays, cutting each chunk off as
+    it goes (it never holds them twice), and orders them as the rows are published."""
+    table = table_of(synthetic(random.Random(8)))
+    rows, _ = compute(table)
+    number = {key: i for i, key in enumerate(zip(table.doc_ids, table.clause_ids))}
+    triples = [(*sorted((number[da, ca], number[db, cb])), round(s * 1000))
+               for da, ca, db, cb, s in rows]
+
+    def found_of(items):
+        return echoes._Found(*zip(*items))
+
+    found, held = found_of(triples), []
+    taken = [pair for pair in found.drain(chunk=5) if not held.append(len(found))]
+    assert taken[:5] == triples[-5:] and sorted(taken) == sorted(triples) and len(triples) > 20
+    assert held[0] == len(triples) - 5 and held == sorted(held, reverse=True) and not found
+    found = found_of(reversed(triples))
+    a, b, t = echoes._ordered(table, found)
+    assert not found
+    assert [(table.doc_ids[x], table.clause_ids[x], table.doc_ids[y], table.clause_ids[y], s / 1000)
+            for x, y, s in zip(a, b, t)] == rows
 
 
 def test_a_big_bucket_pairs_every_member():

@@ -94,7 +94,10 @@ def test_a_store_written_before_the_provenance_flag_reads_as_official_text():
 def test_normalized_json_is_written_in_parts_as_json_dumps_writes_it(tmp_path):
     normalized = {"texts": [f"第{n}条 “引号” \\ 与 \u2028{n}" for n in range(2503)],
                   "headings": [], "contexts": ["一"]}
-    parts = list(store._json_lists(normalized, chunk=100))
+    parts = list(store.json_parts(normalized, chunk=100))
     assert "".join(parts) == json.dumps(normalized, ensure_ascii=False) and len(parts) > 20
+    # Other values than lists (an echo state's header has a number and a string first).
+    header = {"format": 3, "rule": "规则\"x", "ids": ["a", "乙"] * 1001, "none": [], "n": None}
+    assert "".join(store.json_parts(header, chunk=7)) == json.dumps(header, ensure_ascii=False)
     store.write_normalized(tmp_path, normalized)
     assert json.loads((tmp_path / store.NORMALIZED).read_text(encoding="utf-8")) == normalized

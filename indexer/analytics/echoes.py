@@ -108,6 +108,7 @@ from typing import NamedTuple
 
 from pyroaring import FrozenBitMap
 
+from indexer import heap, store
 from indexer.analysis import normalize
 from indexer.analytics.common import permalink
 from indexer.clausetext import clause_text
@@ -309,6 +310,7 @@ def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
     if reuse is None:
         found = _checked(clauses, threshold, [True] * n, incremental=False, sizes=sizes,
                          max_bucket=max_bucket)
+        del sizes           # every band key's count (×1000: ~100 MB), not needed to order
         return _state(clauses, current_rule, *_ordered(clauses, found))
     kept, a, b, t, in_order, mapping = reuse
     changed = [i not in kept for i in range(n)]
@@ -318,6 +320,7 @@ def compute_state(clauses: EchoClauses, threshold: float = DEFAULT_THRESHOLD,
         a, b, t = _still_candidates(clauses, a, b, t, to_common, sizes, max_bucket)
     if to_rare:
         found.extend(_newly_rare(clauses, threshold, kept, a, b, to_rare))
+    del sizes
     if in_order:
         return _state(clauses, current_rule, *_merged(clauses, a, b, t, found))
     # A kept clause's document changed its date: the earlier-first order of its pairs may
@@ -476,9 +479,17 @@ class _Found:
         self.y += other.y
         self.t += other.t
 
-    def clear(self) -> None:
-        """Free the arrays' memory (a reader that has taken what it needs)."""
-        self.x, self.y, self.t = array("i"), array("i"), array("H")
+    def drain(self, chunk: int = 1 << 20) -> Iterator[tuple[int, int, int]]:
+        """Every pair, a chunk at a time from the end, each chunk cut off the arrays once taken, so
+        the arrays shrink as the pairs move elsewhere (an array gives back its memory when
+        more than a few items are deleted from its end; `_ordered` held ~0.4 GB of ×1000's
+        pairs twice)."""
+        while self.t:
+            start = max(0, len(self.t) - chunk)
+            taken = self.x[start:], self.y[start:], self.t[start:]
+            for column in (self.x, self.y, self.t):
+                del column[start:]
+            yield from zip(*taken)
 
 
 class _Bitmaps:
@@ -625,7 +636,7 @@ def _merged(clauses: EchoClauses, a: array, b: array, t: array,
 def _ordered(clauses: EchoClauses, pairs: _Found) -> tuple[array, array, array]:
     """The pairs in the published order, as arrays (a, b, similarity in thousandths): the
     earlier document (date, id, clause id) first, most similar first, then by ids. `pairs` is
-    emptied as it is read.
+    emptied as it is read (`_Found.drain`).
 
     Sorted per similarity: the pairs of one similarity (thousandths) go into an array of one
     int each (the two clauses' ranks by ids), and one such array at a time is sorted as Python
@@ -637,16 +648,17 @@ def _ordered(clauses: EchoClauses, pairs: _Found) -> tuple[array, array, array]:
     by_date = _ranks(n, lambda i: (dates[i], docs[i], ids[i]))
     by_id = _ranks(n, lambda i: (docs[i], ids[i]))
     by_similarity = [array("q") for _ in range(1001)]
-    for a, b, thousandths in pairs:
+    for a, b, thousandths in pairs.drain():
         if by_date[b] < by_date[a]:
             a, b = b, a
         by_similarity[thousandths].append(by_id[a] * n + by_id[b])
-    pairs.clear()
     order = sorted(range(n), key=lambda i: (docs[i], ids[i]))
     out_a, out_b, out_t = array("i"), array("i"), array("H")
+    freed = heap.Freed()        # the sorted similarities' arrays, given back as the output grows
     for thousandths in range(1000, -1, -1):
         keys = sorted(by_similarity[thousandths])
         by_similarity[thousandths] = None
+        freed.add(8 * len(keys))
         for key in keys:
             a, b = divmod(key, n)
             out_a.append(order[a])
@@ -679,6 +691,7 @@ def _state(clauses: EchoClauses, current_rule: str, a: array, b: array, t: array
 STATE_MAGIC = b"CESOUECH"
 _LOW_32 = (1 << 32) - 1
 STATE_FORMAT = 3
+KEY_CHUNK = 1 << 16       # clauses whose band keys' words are made at once (~8 MB)
 _STATE_COUNTS = struct.Struct("<QQ")
 
 
@@ -713,21 +726,28 @@ class EchoState:
     def to_bytes(self) -> bytes:
         return b"".join(self.to_parts())
 
-    def to_parts(self) -> list:
-        """The state file as bytes-like parts to write one after the other: the pair columns
-        are the state's own arrays, not copies (×1000: its ~43 M pairs are 430 MB, and copying
-        them, then their bytes, then the joined whole held ~1.3 GB more while it was written)."""
-        header = json.dumps({"format": STATE_FORMAT, "rule": self.rule, "doc_ids": self.doc_ids,
-                             "clause_ids": self.clause_ids, "digests": self.digests,
-                             "dates": self.dates}, ensure_ascii=False).encode()
-        counts = array("B", map(len, self.keys))
-        columns = [_typed(self.a, "i"), _typed(self.b, "i"), _typed(self.t, "H"), _key_words(self.keys)]
-        if sys.byteorder == "big":
-            columns = [array(column.typecode, column) for column in columns]
-            for column in columns:
-                column.byteswap()
-        return [STATE_MAGIC, _STATE_COUNTS.pack(len(header), len(self.t)), header,
-                *map(memoryview, columns[:3]), memoryview(counts), memoryview(columns[3])]
+    def to_parts(self) -> Iterator:
+        """The state file as bytes-like parts to write one after the other, made as they are
+        written: the pair columns are the state's own arrays, not copies (×1000: its ~41 M
+        pairs are 414 MB, and copying them, then their bytes, then the joined whole held
+        ~1.3 GB more while it was written); the header's JSON is held in parts of a thousand
+        strings (its length comes first) and the band keys' words are made a chunk of clauses
+        at a time (whole, the two were ~200 MB more at the write)."""
+        header = [part.encode() for part in store.json_parts(
+            {"format": STATE_FORMAT, "rule": self.rule, "doc_ids": self.doc_ids,
+             "clause_ids": self.clause_ids, "digests": self.digests, "dates": self.dates})]
+        yield STATE_MAGIC
+        yield _STATE_COUNTS.pack(sum(map(len, header)), len(self.t))
+        yield from header
+        del header
+        yield from map(_little_endian, (_typed(self.a, "i"), _typed(self.b, "i"), _typed(self.t, "H"),
+                                        array("B", map(len, self.keys))))
+        for start in range(0, len(self.keys), KEY_CHUNK):
+            yield _little_endian(_key_words(self.keys[start:start + KEY_CHUNK]))
+
+    def pair_columns(self) -> Iterator[tuple[array, array, array]]:
+        """The pairs' columns (a, b, t) in one chunk (`StatePairs.pair_columns`' form)."""
+        yield self.a, self.b, self.t
 
     @classmethod
     def from_bytes(cls, data: bytes) -> EchoState | None:
@@ -772,6 +792,46 @@ class EchoState:
         return cls(header["rule"], *lists, *columns, keys=keys)
 
 
+class StatePairs:
+    """The pairs of a state file as `index_parts` reads them: a chunk of each column at a time
+    from the file (`pair_columns`), so a build need not hold the state's pair arrays (~414 MB
+    at ×1000) beside the index it makes from them."""
+    CHUNK = 1 << 20         # pairs a chunk: 10 MB of columns
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            head = f.read(len(STATE_MAGIC) + _STATE_COUNTS.size)
+        if len(head) != len(STATE_MAGIC) + _STATE_COUNTS.size or not head.startswith(STATE_MAGIC):
+            raise ValueError(f"not an echo state: {self.path}")
+        size, self.count = _STATE_COUNTS.unpack_from(head, len(STATE_MAGIC))
+        self.start = len(head) + size
+
+    def pair_columns(self) -> Iterator[tuple[array, array, array]]:
+        with open(self.path, "rb") as f:
+            for first in range(0, self.count, self.CHUNK):
+                items = min(self.CHUNK, self.count - first)
+                chunk = []
+                for code, column_start in (("i", self.start), ("i", self.start + 4 * self.count),
+                                           ("H", self.start + 8 * self.count)):
+                    column = array(code)
+                    f.seek(column_start + column.itemsize * first)
+                    column.fromfile(f, items)
+                    if sys.byteorder == "big":
+                        column.byteswap()
+                    chunk.append(column)
+                yield tuple(chunk)
+
+
+def _little_endian(column: array):
+    """The column's bytes as the files hold them (little-endian): a view on it, or (on a
+    big-endian machine) a swapped copy's."""
+    if sys.byteorder == "big":
+        column = array(column.typecode, column)
+        column.byteswap()
+    return memoryview(column)
+
+
 def _typed(values: Iterable[int], code: str) -> array:
     """`values` as an array of type `code`: itself when it is one already."""
     return values if isinstance(values, array) and values.typecode == code else array(code, values)
@@ -805,32 +865,33 @@ INDEX_FORMAT = 1
 _INDEX_HEADER = struct.Struct("<8sQQQ")
 
 
-def index_parts(state: EchoState, docnums: Sequence[int], clauses: int) -> list:
+def index_parts(pairs: EchoState | StatePairs, docnums: Sequence[int], clauses: int) -> list:
     """The echo index of a version of `clauses` clauses, as bytes-like parts to write one after
     the other: for each docnum, its echoes as (partner docnum, thousandths), in the state's
-    pair order. `docnums` gives each of the state's clauses its docnum. One pass over the pairs
-    (×100: 0.6 s for 700,000; ×1000's 48 M: ~67 s), ~16 bytes a pair while it runs."""
+    pair order. `pairs` is the state, or its file (`StatePairs`: read a chunk at a time, twice);
+    `docnums` gives each of the state's clauses its docnum. One pass over the pairs to count
+    and one to place them (×100: 0.6 s for 700,000; ×1000's 41 M: ~67 s), 6 bytes an entry
+    (two a pair) held."""
     where = array("i", docnums)
-    held = Counter(map(where.__getitem__, state.a))
-    held.update(map(where.__getitem__, state.b))
+    held = Counter()
+    for a, b, _ in pairs.pair_columns():
+        held.update(map(where.__getitem__, a))
+        held.update(map(where.__getitem__, b))
     offsets = array("q", accumulate((held.get(n, 0) for n in range(clauses)), initial=0))
     del held
     cursor = array("q", offsets[:-1])
     partners = array("i", [0]) * offsets[-1]
     similarity = array("H", [0]) * offsets[-1]
-    for x, y, t in zip(map(where.__getitem__, state.a), map(where.__getitem__, state.b), state.t):
-        k = cursor[x]
-        cursor[x] = k + 1
-        partners[k], similarity[k] = y, t
-        k = cursor[y]
-        cursor[y] = k + 1
-        partners[k], similarity[k] = x, t
-    columns = [offsets, partners, similarity]
-    if sys.byteorder == "big":
-        for column in columns:
-            column.byteswap()
+    for a, b, t in pairs.pair_columns():
+        for x, y, s in zip(map(where.__getitem__, a), map(where.__getitem__, b), t):
+            k = cursor[x]
+            cursor[x] = k + 1
+            partners[k], similarity[k] = y, s
+            k = cursor[y]
+            cursor[y] = k + 1
+            partners[k], similarity[k] = x, s
     return [_INDEX_HEADER.pack(INDEX_MAGIC, INDEX_FORMAT, clauses, offsets[-1]),
-            *map(memoryview, columns)]
+            *map(_little_endian, (offsets, partners, similarity))]
 
 
 class EchoIndex:
