@@ -91,10 +91,9 @@ def _write_echoes(version: Path, documents: Sequence[Document], texts: Sequence[
     The word lists are emptied first (~320 MB of strings at ×1000: the echoes need the
     sketches only), the sketches once the echo table holds them, the table once the state is
     made; the state once written, and the index is then made from the file (`StatePairs`).
-    Measured on ×1000's parse cache (the build process's resident size over what it held
-    before the analytics): +800 → +470 MB at the peak, which moved from the index (held with
-    the state) to the pairs' finding, and the step took no longer (443 s before, 361 and 377
-    after, in runs that overlapped: not a timing)."""
+    Measured on ×1000's parse cache (3.3 GB loaded; docs/scale-out.md, *The echo step holds
+    less*): the build process's peak in this step 4,243 → 3,755 MB, moved from the index (made
+    while the state was held) to the ordering of the pairs."""
     for found in inputs:
         found.words.clear()
     heap.trim()     # what the word sets and the files before them freed (~85 MB at ×1000)
