@@ -263,9 +263,10 @@ def test_the_state_is_written_and_indexed_in_chunks_as_whole(tmp_path, monkeypat
     assert [x for chunk in from_file.pair_columns() for x in chunk[2]] == list(state.t)
     assert (b"".join(echoes.index_parts(from_file, docnums, clauses))
             == b"".join(echoes.index_parts(state, docnums, clauses)))
-    (tmp_path / "other").write_bytes(b"CESOUEIX" + whole[8:])
-    with pytest.raises(ValueError):
-        echoes.StatePairs(tmp_path / "other")
+    for bad in (b"CESOUEIX" + whole[8:], whole[:24 + 10 * len(state.t)], b""):
+        (tmp_path / "other").write_bytes(bad)
+        with pytest.raises(ValueError):
+            echoes.StatePairs(tmp_path / "other")
 
 
 def test_ordering_drains_the_found_pairs():

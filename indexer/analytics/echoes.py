@@ -90,6 +90,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import os
 import re
 import struct
 import sys
@@ -802,10 +803,13 @@ class StatePairs:
         self.path = Path(path)
         with open(self.path, "rb") as f:
             head = f.read(len(STATE_MAGIC) + _STATE_COUNTS.size)
+            length = os.fstat(f.fileno()).st_size
         if len(head) != len(STATE_MAGIC) + _STATE_COUNTS.size or not head.startswith(STATE_MAGIC):
             raise ValueError(f"not an echo state: {self.path}")
         size, self.count = _STATE_COUNTS.unpack_from(head, len(STATE_MAGIC))
         self.start = len(head) + size
+        if length < self.start + 10 * self.count:       # a, b (int32) and t (uint16) a pair
+            raise ValueError(f"echo state truncated: {self.path}")
 
     def pair_columns(self) -> Iterator[tuple[array, array, array]]:
         with open(self.path, "rb") as f:
