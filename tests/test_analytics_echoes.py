@@ -281,8 +281,10 @@ def test_ordering_drains_the_found_pairs():
     def found_of(items):
         return echoes._Found(*zip(*items))
 
-    found, held = found_of(triples), []
-    taken = [pair for pair in found.drain(chunk=5) if not held.append(len(found))]
+    found, taken, held = found_of(triples), [], []
+    for pair in found.drain(chunk=5):
+        taken.append(pair)
+        held.append(len(found))
     assert taken[:5] == triples[-5:] and sorted(taken) == sorted(triples) and len(triples) > 20
     assert held[0] == len(triples) - 5 and held == sorted(held, reverse=True) and not found
     found = found_of(reversed(triples))

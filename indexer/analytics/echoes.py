@@ -694,6 +694,16 @@ _LOW_32 = (1 << 32) - 1
 STATE_FORMAT = 3
 KEY_CHUNK = 1 << 16       # clauses whose band keys' words are made at once (~8 MB)
 _STATE_COUNTS = struct.Struct("<QQ")
+_STATE_START = len(STATE_MAGIC) + _STATE_COUNTS.size    # where the header begins
+_PAIR_CODES = "iiH"     # the pair columns a, b, t, in the file's order
+_PAIR_WIDTH = sum(array(code).itemsize for code in _PAIR_CODES)     # bytes a pair
+
+
+def _state_head(data: bytes) -> tuple[int, int]:
+    """(header bytes, pairs) from the start of a state file; ValueError when it is not one."""
+    if len(data) < _STATE_START or not data.startswith(STATE_MAGIC):
+        raise ValueError("not an echo state")
+    return _STATE_COUNTS.unpack_from(data, len(STATE_MAGIC))
 
 
 @dataclass(eq=True)
@@ -741,8 +751,8 @@ class EchoState:
         yield _STATE_COUNTS.pack(sum(map(len, header)), len(self.t))
         yield from header
         del header
-        yield from map(_little_endian, (_typed(self.a, "i"), _typed(self.b, "i"), _typed(self.t, "H"),
-                                        array("B", map(len, self.keys))))
+        yield from map(_little_endian, map(_typed, (self.a, self.b, self.t), _PAIR_CODES))
+        yield _little_endian(array("B", map(len, self.keys)))
         for start in range(0, len(self.keys), KEY_CHUNK):
             yield _little_endian(_key_words(self.keys[start:start + KEY_CHUNK]))
 
@@ -754,10 +764,8 @@ class EchoState:
     def from_bytes(cls, data: bytes) -> EchoState | None:
         """The state `to_bytes` wrote, or None when `data` is not one of this format."""
         try:
-            if not data.startswith(STATE_MAGIC):
-                return None
-            start = len(STATE_MAGIC) + _STATE_COUNTS.size
-            size, count = _STATE_COUNTS.unpack_from(data, len(STATE_MAGIC))
+            size, count = _state_head(data)
+            start = _STATE_START
             header = json.loads(data[start:start + size].decode())
             if not isinstance(header, dict) or header.get("format") != STATE_FORMAT:
                 return None
@@ -766,21 +774,18 @@ class EchoState:
                 return None
             n = len(lists[0])
             columns, offset = [], start + size
-            for code, items in (("i", count), ("i", count), ("H", count), ("B", n)):
+            for code, items in (*((code, count) for code in _PAIR_CODES), ("B", n)):
                 column = array(code)
                 width = column.itemsize * items
                 if offset + width > len(data):
                     return None
                 column.frombytes(data[offset:offset + width])
                 offset += width
-                if sys.byteorder == "big":
-                    column.byteswap()
-                columns.append(column)
+                columns.append(_native(column))
             words = array("I")
             words.frombytes(data[offset:offset + 4 * ROWS * sum(columns[3])])
             offset += 4 * ROWS * sum(columns[3])
-            if sys.byteorder == "big":
-                words.byteswap()
+            _native(words)
         except (ValueError, KeyError, struct.error, UnicodeDecodeError):
             return None
         if len(words) != ROWS * sum(columns[3]):
@@ -802,29 +807,36 @@ class StatePairs:
     def __init__(self, path: Path):
         self.path = Path(path)
         with open(self.path, "rb") as f:
-            head = f.read(len(STATE_MAGIC) + _STATE_COUNTS.size)
+            head = f.read(_STATE_START)
             length = os.fstat(f.fileno()).st_size
-        if len(head) != len(STATE_MAGIC) + _STATE_COUNTS.size or not head.startswith(STATE_MAGIC):
-            raise ValueError(f"not an echo state: {self.path}")
-        size, self.count = _STATE_COUNTS.unpack_from(head, len(STATE_MAGIC))
-        self.start = len(head) + size
-        if length < self.start + 10 * self.count:       # a, b (int32) and t (uint16) a pair
+        try:
+            size, self.count = _state_head(head)
+        except ValueError:
+            raise ValueError(f"not an echo state: {self.path}") from None
+        self.start = _STATE_START + size
+        if length < self.start + _PAIR_WIDTH * self.count:
             raise ValueError(f"echo state truncated: {self.path}")
 
     def pair_columns(self) -> Iterator[tuple[array, array, array]]:
         with open(self.path, "rb") as f:
             for first in range(0, self.count, self.CHUNK):
                 items = min(self.CHUNK, self.count - first)
-                chunk = []
-                for code, column_start in (("i", self.start), ("i", self.start + 4 * self.count),
-                                           ("H", self.start + 8 * self.count)):
+                chunk, column_start = [], self.start
+                for code in _PAIR_CODES:
                     column = array(code)
                     f.seek(column_start + column.itemsize * first)
                     column.fromfile(f, items)
-                    if sys.byteorder == "big":
-                        column.byteswap()
-                    chunk.append(column)
+                    chunk.append(_native(column))
+                    column_start += column.itemsize * self.count
                 yield tuple(chunk)
+
+
+def _native(column: array) -> array:
+    """A column read as the files hold it (little-endian), in this machine's order: swapped in
+    place on a big-endian machine."""
+    if sys.byteorder == "big":
+        column.byteswap()
+    return column
 
 
 def _little_endian(column: array):
